@@ -1,0 +1,37 @@
+"""``atspark ingest``: run ingestion directly, through the code Dagster runs."""
+
+import typer
+from rich.progress import Progress, SpinnerColumn, TextColumn, TimeElapsedColumn
+
+from app.cli.context import platform
+from app.cli.output import console
+from governance import tenancy
+from pipelines.ingest import ingest
+
+
+def ingest_command(
+    tenant: str,
+    connections: list[str] = typer.Argument(None, help="Connections (default: all)."),
+) -> None:
+    """Ingest a tenant's connections into its warehouse."""
+    names = connections or [c.name for c in tenancy.list_connections(platform(), tenant)]
+    if not names:
+        console.print(f"tenant {tenant} has no connections")
+        return
+    with Progress(
+        SpinnerColumn(), TextColumn("{task.description}"), TimeElapsedColumn(), console=console
+    ) as progress:
+        for name in names:
+            task = progress.add_task(f"{tenant}/{name}: starting", total=None)
+
+            def report(stage: str, task=task, name=name) -> None:
+                progress.update(task, description=f"{tenant}/{name}: {stage}")
+
+            result = ingest(platform(), tenant, name, on_progress=report)
+            progress.update(
+                task,
+                description=f"{tenant}/{name}: {result.total_rows} rows into "
+                f"{len(result.rows)} tables in {result.duration_s:.1f}s",
+                completed=1,
+                total=1,
+            )

@@ -1,0 +1,46 @@
+"""The ``atspark`` command: user mistakes become one clear line and exit status 1."""
+
+import sys
+
+import typer
+from pydantic import ValidationError
+
+from app.cli.connections import connection_app
+from app.cli.ingest import ingest_command
+from app.cli.sandbox import sandbox_app
+from app.cli.tenants import keys_app, tenant_app
+from governance.errors import AtsparkError
+
+cli = typer.Typer(
+    name="atspark",
+    help="atspark: per-tenant encrypted warehouses for SaaS data.",
+    no_args_is_help=True,
+    pretty_exceptions_enable=False,
+    add_completion=False,
+)
+cli.add_typer(tenant_app, name="tenant")
+cli.add_typer(keys_app, name="keys")
+cli.add_typer(connection_app, name="connection")
+cli.add_typer(sandbox_app, name="sandbox")
+cli.command("ingest")(ingest_command)
+
+
+def main() -> None:
+    try:
+        cli()
+    except AtsparkError as error:
+        _fail(str(error))
+    except ValidationError as error:
+        _fail("invalid configuration: " + "; ".join(_setting_errors(error)))
+
+
+def _setting_errors(error: ValidationError) -> list[str]:
+    return [
+        f"ATSPARK_{'_'.join(map(str, e['loc'])).upper()}: {e['msg'].removeprefix('Value error, ')}"
+        for e in error.errors()
+    ]
+
+
+def _fail(message: str) -> None:
+    print(f"error: {message}", file=sys.stderr)
+    sys.exit(1)

@@ -1,0 +1,90 @@
+"""The connector SDK: what a connector declares and what it hands to a pipeline."""
+
+from abc import ABC, abstractmethod
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from typing import ClassVar
+
+from dlt.extract.source import DltSource
+
+from governance.errors import AtsparkError
+
+
+@dataclass(frozen=True)
+class StreamSpec:
+    """One stream of a connector; it lands as table ``<connection>_<stream>``."""
+
+    name: str
+    primary_key: str | None = "id"
+    cursor: str | None = None
+
+
+@dataclass(frozen=True)
+class ConnectionSpec:
+    """A connection as a connector sees it at run time (secrets decrypted, in memory only)."""
+
+    tenant: str
+    name: str
+    config: Mapping[str, str] = field(default_factory=dict)
+    secrets: Mapping[str, str] = field(default_factory=dict, repr=False)
+
+
+@dataclass(frozen=True)
+class Field:
+    """A configuration or secret field a connector accepts."""
+
+    name: str
+    help: str
+    required: bool = False
+
+
+class Connector(ABC):
+    """Base class of every connector, built in or plugged in through ``atspark.connectors``."""
+
+    name: ClassVar[str]
+    description: ClassVar[str] = ""
+    cadence: ClassVar[str] = "0 * * * *"
+    """Cron schedule on which Dagster ingests this connector's connections."""
+    config_fields: ClassVar[tuple[Field, ...]] = ()
+    secret_fields: ClassVar[tuple[Field, ...]] = ()
+
+    @abstractmethod
+    def streams(self) -> tuple[StreamSpec, ...]:
+        """The streams known without a connection; empty when they depend on its config."""
+
+    @abstractmethod
+    def source(self, connection: ConnectionSpec) -> DltSource:
+        """A dlt source with one resource per stream, each resource named after its stream."""
+
+    def validate(self, config: Mapping[str, str], secrets: Mapping[str, str]) -> None:
+        """Refuse unknown or missing fields with a message naming them."""
+        _check_fields("config", self.config_fields, config, self.name)
+        _check_fields("secret", self.secret_fields, secrets, self.name)
+
+
+class HttpConnector(Connector, ABC):
+    """A connector talking to an HTTP API; ``base_url`` points it at a sandbox or proxy."""
+
+    default_base_url: ClassVar[str]
+    config_fields: ClassVar[tuple[Field, ...]] = (
+        Field("base_url", "API base URL, for sandboxes, regional endpoints and proxies"),
+    )
+
+    @classmethod
+    def base_url(cls, connection: ConnectionSpec) -> str:
+        return connection.config.get("base_url", cls.default_base_url).rstrip("/")
+
+
+def _check_fields(
+    kind: str, declared: tuple[Field, ...], given: Mapping[str, str], connector: str
+) -> None:
+    known = {f.name for f in declared}
+    unknown = sorted(set(given) - known)
+    if unknown:
+        allowed = ", ".join(sorted(known)) or "none"
+        raise AtsparkError(
+            f"connector {connector!r} has no {kind} field {', '.join(unknown)} (allowed: {allowed})"
+        )
+    missing = [f.name for f in declared if f.required and not given.get(f.name)]
+    if missing:
+        raise AtsparkError(f"connector {connector!r} needs {kind} {', '.join(missing)}")

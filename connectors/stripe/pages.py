@@ -1,0 +1,64 @@
+"""Paging through a Stripe list endpoint with the official SDK, as Arrow tables."""
+
+import json
+from collections.abc import Iterator
+from typing import Any
+
+import pyarrow as pa
+import stripe
+from tenacity import retry, retry_if_exception_type, stop_after_attempt, wait_exponential
+
+PAGE_SIZE = 100
+MAX_RATE_LIMIT_WAIT = 60.0
+
+
+def _retry_after(state: Any) -> float:
+    """Honour a 429's ``Retry-After`` header, falling back to exponential backoff."""
+    error = state.outcome.exception()
+    header = (getattr(error, "headers", None) or {}).get("retry-after")
+    try:
+        return min(float(header), MAX_RATE_LIMIT_WAIT)
+    except (TypeError, ValueError):
+        return wait_exponential(multiplier=0.5, max=MAX_RATE_LIMIT_WAIT)(state)
+
+
+@retry(
+    retry=retry_if_exception_type(stripe.RateLimitError),
+    wait=_retry_after,
+    stop=stop_after_attempt(8),
+    reraise=True,
+)
+def _fetch(client: stripe.StripeClient, path: str, params: dict[str, Any]) -> dict[str, Any]:
+    """One page; 5xx and connection errors are retried by the SDK (``max_network_retries``)."""
+    return json.loads(client.raw_request("get", path, **params).body)
+
+
+def to_arrow(records: list[dict[str, Any]]) -> pa.Table:
+    """Records as an Arrow table: scalars as columns, nested objects and lists as JSON text."""
+    rows = [
+        {
+            key: json.dumps(value, separators=(",", ":"))
+            if isinstance(value, dict | list)
+            else value
+            for key, value in record.items()
+        }
+        for record in records
+    ]
+    return pa.Table.from_pylist(rows)
+
+
+def list_pages(
+    client: stripe.StripeClient, path: str, params: dict[str, Any], created_gte: int | None
+) -> Iterator[pa.Table]:
+    """Every object of a list endpoint, newest first, one Arrow table per page."""
+    query: dict[str, Any] = {"limit": PAGE_SIZE, **params}
+    if created_gte:
+        query["created[gte]"] = created_gte
+    while True:
+        page = _fetch(client, path, query)
+        data = page["data"]
+        if data:
+            yield to_arrow(data)
+        if not page.get("has_more") or not data:
+            return
+        query["starting_after"] = data[-1]["id"]

@@ -1,0 +1,31 @@
+"""The Stripe streams atspark ingests, and the list endpoint behind each."""
+
+from dataclasses import dataclass, field
+
+from connectors.base import StreamSpec
+
+
+@dataclass(frozen=True)
+class StripeStream:
+    spec: StreamSpec
+    path: str
+    params: dict[str, str] = field(default_factory=dict)
+
+
+def _stream(name: str, path: str, **params: str) -> StripeStream:
+    return StripeStream(StreamSpec(name, primary_key="id", cursor="created"), path, params)
+
+
+STREAMS: tuple[StripeStream, ...] = (
+    _stream("customers", "/v1/customers"),
+    _stream("subscriptions", "/v1/subscriptions", status="all"),
+    _stream("invoices", "/v1/invoices"),
+    _stream("invoice_items", "/v1/invoiceitems"),
+    _stream("charges", "/v1/charges"),
+    _stream("refunds", "/v1/refunds"),
+    _stream("prices", "/v1/prices"),
+    _stream("products", "/v1/products"),
+    _stream("balance_transactions", "/v1/balance_transactions"),
+    _stream("disputes", "/v1/disputes"),
+    _stream("payouts", "/v1/payouts"),
+)

@@ -1,0 +1,1 @@
+"""Envelope encryption: key managers, tenant data keys and AES-256-GCM blobs."""

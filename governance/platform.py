@@ -1,0 +1,42 @@
+"""The platform kernel: settings, control plane, keys and warehouses, wired once per process."""
+
+from functools import cached_property
+from pathlib import Path
+
+from governance.crypto.data_key_cache import DataKeyCache
+from governance.crypto.factory import key_manager_from_settings
+from governance.crypto.key_service import KeyService
+from governance.errors import AtsparkError
+from governance.settings import Settings
+from governance.store.db import ControlPlane
+from governance.warehouse.tenant_warehouse import TenantWarehouse
+
+
+class Platform:
+    """What every surface (CLI, Dagster, app) needs, built lazily from one settings object."""
+
+    def __init__(self, settings: Settings) -> None:
+        self.settings = settings
+        if settings.warehouse != "duckdb":
+            raise AtsparkError(f"warehouse backend {settings.warehouse!r} is not available yet")
+
+    @cached_property
+    def control_plane(self) -> ControlPlane:
+        self.settings.home.mkdir(parents=True, exist_ok=True, mode=0o700)
+        return ControlPlane(self.settings.control_plane_url)
+
+    @cached_property
+    def keys(self) -> KeyService:
+        cache = DataKeyCache(
+            self.settings.data_key_cache_seconds, self.settings.data_key_cache_uses
+        )
+        return KeyService(self.control_plane, key_manager_from_settings(self.settings), cache)
+
+    def warehouse_dir(self, tenant_id: str) -> Path:
+        return self.settings.warehouses_dir / tenant_id
+
+    def warehouse(self, tenant_id: str, schema: str) -> TenantWarehouse:
+        """The tenant's warehouse; its key is derived from the tenant's data key when needed."""
+        return TenantWarehouse(
+            self.warehouse_dir(tenant_id), schema, lambda: self.keys.warehouse_key(tenant_id)
+        )

@@ -1,0 +1,1 @@
+"""The control plane: tenants, connections and keys in SQLAlchemy, migrated by Alembic."""

@@ -1,0 +1,1 @@
+"""Tenant warehouses: one encrypted DuckDB database per tenant, published as snapshots."""

@@ -1,0 +1,49 @@
+"""Opening encrypted DuckDB files offline, with the crypto module shipped by duckdb-ext-httpfs."""
+
+import importlib.util
+from functools import lru_cache
+from pathlib import Path
+
+import duckdb
+
+WAREHOUSE_CATALOG = "warehouse"
+"""The alias every tenant database is attached under (never equal to a tenant schema)."""
+
+
+@lru_cache(maxsize=1)
+def extension_directory() -> str:
+    """The extension folder of the ``duckdb_ext`` namespace package (httpfs carries OpenSSL)."""
+    spec = importlib.util.find_spec("duckdb_ext")
+    if spec is None or not spec.submodule_search_locations:
+        raise RuntimeError("duckdb-ext-httpfs is not installed: encrypted warehouses need it")
+    return str(Path(next(iter(spec.submodule_search_locations))) / "extensions")
+
+
+def new_connection() -> duckdb.DuckDBPyConnection:
+    """An in-memory DuckDB connection that can read and write encrypted files, never downloading."""
+    connection = duckdb.connect(
+        config={
+            "extension_directory": extension_directory(),
+            "autoinstall_known_extensions": False,
+            "autoload_known_extensions": False,
+        }
+    )
+    connection.execute("LOAD httpfs")
+    return connection
+
+
+def attach_encrypted(
+    connection: duckdb.DuckDBPyConnection, path: Path, key: str, *, read_only: bool
+) -> None:
+    """Attach the encrypted database at ``path`` as ``warehouse`` and make it the default."""
+    mode = ", READ_ONLY" if read_only else ""
+    # ATTACH takes no bound parameters; both values are quoted as SQL string literals.
+    connection.execute(
+        f"ATTACH '{_quote(str(path))}' AS {WAREHOUSE_CATALOG} "
+        f"(ENCRYPTION_KEY '{_quote(key)}'{mode})"
+    )
+    connection.execute(f"USE {WAREHOUSE_CATALOG}")
+
+
+def _quote(value: str) -> str:
+    return value.replace("'", "''")

@@ -1,0 +1,106 @@
+"""The ``atspark`` command as users run it: a real process, its output and exit status."""
+
+import json
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+ATSPARK = str(Path(sys.executable).parent / "atspark")
+
+
+def run(*args: str, stdin: str | None = None) -> subprocess.CompletedProcess:
+    return subprocess.run(
+        [ATSPARK, *args], input=stdin, capture_output=True, text=True, env=os.environ, timeout=120
+    )
+
+
+def test_tenant_create_and_list_as_json(settings):
+    assert run("tenant", "create", "acme", "--name", "Acme Corp").returncode == 0
+    listed = run("tenant", "list", "--format", "json")
+    assert listed.returncode == 0
+    assert [(t["slug"], t["name"]) for t in json.loads(listed.stdout)] == [("acme", "Acme Corp")]
+
+
+@pytest.mark.parametrize(
+    ("args", "message"),
+    [
+        (("tenant", "create", "Not Valid"), "invalid tenant slug"),
+        (("tenant", "delete", "ghost", "--yes"), "no tenant 'ghost'"),
+        (("keys", "rotate", "ghost"), "no tenant 'ghost'"),
+        (("connection", "add", "acme", "nosuch"), "unknown connector 'nosuch'"),
+        (
+            ("connection", "add", "acme", "stripe", "--config", "colour=red"),
+            "no config field colour",
+        ),
+        (("connection", "add", "acme", "stripe"), "needs secret api_key"),
+        (("connection", "add", "acme", "stripe", "--secret", "sk_live_SECRET"), "KEY=VALUE"),
+    ],
+)
+def test_user_mistakes_give_one_clear_line_and_change_nothing(settings, args, message):
+    assert run("tenant", "create", "acme").returncode == 0
+    result = run(*args)
+    assert result.returncode == 1
+    assert message in result.stderr
+    assert "Traceback" not in result.stderr and len(result.stderr.strip().splitlines()) == 1
+    assert "SECRET" not in result.stderr + result.stdout
+    assert json.loads(run("connection", "list", "acme", "--format", "json").stdout) == []
+    assert len(json.loads(run("tenant", "list", "--format", "json").stdout)) == 1
+
+
+def test_connection_list_masks_secrets(settings):
+    run("tenant", "create", "acme")
+    added = run(
+        "connection",
+        "add",
+        "acme",
+        "stripe",
+        "--name",
+        "billing",
+        "--config",
+        "base_url=http://127.0.0.1:1",
+        "--secret",
+        "api_key=sk_test_CANARY",
+    )
+    assert added.returncode == 0, added.stderr
+    listed = run("connection", "list", "acme", "--format", "json")
+    assert "sk_test_CANARY" not in listed.stdout + run("connection", "list", "acme").stdout
+    [connection] = json.loads(listed.stdout)
+    assert connection["name"] == "billing" and connection["connector"] == "stripe"
+    assert connection["secrets"] == {"api_key": "********"}
+    assert connection["config"] == {"base_url": "http://127.0.0.1:1"}
+
+
+def test_connection_name_defaults_to_the_connector(settings):
+    run("tenant", "create", "acme")
+    assert run("connection", "add", "acme", "stripe", "--secret", "api_key=k").returncode == 0
+    [connection] = json.loads(run("connection", "list", "acme", "--format", "json").stdout)
+    assert connection["name"] == "stripe"
+
+
+def test_tenant_delete_without_yes_and_no_answer_does_nothing(settings):
+    run("tenant", "create", "acme")
+    result = run("tenant", "delete", "acme", stdin="")
+    assert result.returncode != 0
+    assert len(json.loads(run("tenant", "list", "--format", "json").stdout)) == 1
+
+
+def test_tenant_delete_with_a_yes_answer_deletes(settings):
+    run("tenant", "create", "acme")
+    assert run("tenant", "delete", "acme", stdin="y\n").returncode == 0
+    assert json.loads(run("tenant", "list", "--format", "json").stdout) == []
+
+
+def test_keys_rotate_reports_the_rewrapped_keys(settings):
+    run("tenant", "create", "acme")
+    result = run("keys", "rotate", "acme")
+    assert result.returncode == 0 and "re-wrapped 2 data keys" in result.stdout
+
+
+def test_a_bad_kms_setting_is_a_clear_error(settings, monkeypatch):
+    monkeypatch.setenv("ATSPARK_KMS", "vault:x")
+    result = run("tenant", "list")
+    assert result.returncode == 1
+    assert "ATSPARK_KMS" in result.stderr and "Traceback" not in result.stderr
