@@ -2,8 +2,9 @@
 SHELL := /bin/bash
 export PATH := $(HOME)/.local/bin:$(PATH)
 export UV_COMPILE_BYTECODE := 1
-export ATSPARK_HOME ?= $(CURDIR)/.atspark
-export DAGSTER_HOME ?= $(ATSPARK_HOME)/dagster
+ATSPARK_HOME ?= .atspark
+export ATSPARK_HOME := $(abspath $(ATSPARK_HOME))
+export DAGSTER_HOME := $(ATSPARK_HOME)/dagster
 export RUNTIME__DLTHUB_TELEMETRY := false
 PYTEST_ARGS ?=
 
@@ -17,9 +18,10 @@ setup: .venv/.synced $(DAGSTER_HOME)/dagster.yaml
 	uv sync --frozen --compile-bytecode
 	@touch $@
 
-$(DAGSTER_HOME)/dagster.yaml: dagster.yaml
+# Dagster's instance lives under ATSPARK_HOME; its configuration is the repository's dagster.yaml.
+$(DAGSTER_HOME)/dagster.yaml:
 	@mkdir -p $(DAGSTER_HOME)
-	cp dagster.yaml $@
+	ln -sf $(CURDIR)/dagster.yaml $@
 
 run: setup
 	uv run --frozen python -m app.demo

@@ -27,10 +27,11 @@ class Platform:
 
     @cached_property
     def keys(self) -> KeyService:
-        cache = DataKeyCache(
-            self.settings.data_key_cache_seconds, self.settings.data_key_cache_uses
+        return KeyService(
+            self.control_plane,
+            key_manager_from_settings(self.settings),
+            DataKeyCache.from_settings(self.settings),
         )
-        return KeyService(self.control_plane, key_manager_from_settings(self.settings), cache)
 
     def warehouse_dir(self, tenant_id: str) -> Path:
         return self.settings.warehouses_dir / tenant_id

@@ -127,11 +127,7 @@ def add_connection(
     check_identifier("connection name", name)
     with platform.control_plane.session() as session:
         tenant = _find_tenant(session, tenant_slug)
-        exists = session.scalar(
-            select(Connection.id).where(Connection.tenant_id == tenant.id, Connection.name == name)
-        )
-        if exists:
-            raise ConflictError(f"tenant {tenant_slug!r} already has a connection {name!r}")
+        _check_name_is_free(session, tenant, name)
         connection = Connection(
             tenant_id=tenant.id,
             name=name,
@@ -143,6 +139,21 @@ def add_connection(
         session.add(connection)
         session.flush()
         return _connection_info(tenant, connection)
+
+
+def _check_name_is_free(session: Session, tenant: Tenant, name: str) -> None:
+    """Refuse a name taken, or one whose ``<name>_<stream>`` tables could meet another's.
+
+    Connection ``shop`` with stream ``x_orders`` and connection ``shop_x`` with stream ``orders``
+    would both write ``shop_x_orders``, so no connection name may extend another by ``_``.
+    """
+    for other in session.scalars(select(Connection.name).where(Connection.tenant_id == tenant.id)):
+        if other == name:
+            raise ConflictError(f"tenant {tenant.slug!r} already has a connection {name!r}")
+        if name.startswith(f"{other}_") or other.startswith(f"{name}_"):
+            raise ConflictError(
+                f"connection name {name!r} could clash with the tables of connection {other!r}"
+            )
 
 
 def list_connections(platform: Platform, tenant_slug: str | None = None) -> list[ConnectionInfo]:

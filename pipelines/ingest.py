@@ -96,6 +96,7 @@ def _ingest(
                 destination=warehouse_destination(current),
                 dataset_name=tenant.slug,
             )
+            pipeline.sync_destination()  # incremental state, as the last published load left it
             report("extracting")
             pipeline.extract(_named_tables(connector.source(spec), connection.name))
         report("normalizing")

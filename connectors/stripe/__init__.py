@@ -1,5 +1,6 @@
 """The Stripe connector, built on the official ``stripe`` SDK."""
 
+from collections.abc import Mapping
 from typing import Any, ClassVar
 
 import dlt
@@ -9,6 +10,7 @@ from dlt.extract.source import DltSource
 from connectors.base import ConnectionSpec, Field, HttpConnector, StreamSpec
 from connectors.stripe.pages import list_pages
 from connectors.stripe.streams import STREAMS, StripeStream
+from governance.errors import AtsparkError
 
 
 class StripeConnector(HttpConnector):
@@ -16,11 +18,19 @@ class StripeConnector(HttpConnector):
     description = "Stripe billing: customers, subscriptions, invoices, charges, payouts and more."
     cadence = "0 * * * *"
     default_base_url = "https://api.stripe.com"
+    config_fields = (
+        *HttpConnector.config_fields,
+        Field("streams", "Comma-separated streams to ingest (default: all)"),
+    )
     secret_fields = (Field("api_key", "Secret or restricted API key (read-only)", required=True),)
     max_network_retries: ClassVar[int] = 5
 
     def streams(self) -> tuple[StreamSpec, ...]:
         return tuple(stream.spec for stream in STREAMS)
+
+    def validate(self, config: Mapping[str, str], secrets: Mapping[str, str]) -> None:
+        super().validate(config, secrets)
+        _selected(config.get("streams"))
 
     def source(self, connection: ConnectionSpec) -> DltSource:
         client = stripe.StripeClient(
@@ -28,15 +38,32 @@ class StripeConnector(HttpConnector):
             base_addresses={"api": self.base_url(connection)},
             max_network_retries=self.max_network_retries,
         )
-        resources = [_resource(client, stream) for stream in STREAMS]
+        selected = _selected(connection.config.get("streams"))
+        resources = [_resource(client, stream) for stream in selected]
         return dlt.source(name=connection.name, max_table_nesting=0)(lambda: resources)()
+
+
+def _selected(wanted: str | None) -> list[StripeStream]:
+    """The streams a connection's ``streams`` setting names, all of them when it is unset."""
+    if not wanted:
+        return list(STREAMS)
+    names = [name.strip() for name in wanted.split(",") if name.strip()]
+    by_name = {stream.spec.name: stream for stream in STREAMS}
+    unknown = sorted(set(names) - set(by_name))
+    if unknown:
+        raise AtsparkError(
+            f"unknown stripe streams {', '.join(unknown)} (known: {', '.join(by_name)})"
+        )
+    return [by_name[name] for name in names]
 
 
 def _resource(client: stripe.StripeClient, stream: StripeStream) -> Any:
     def objects(
-        created: dlt.sources.incremental[int] = dlt.sources.incremental("created", initial_value=0),
+        cursor: dlt.sources.incremental[int] = dlt.sources.incremental(
+            stream.spec.cursor, initial_value=0
+        ),
     ):
-        yield from list_pages(client, stream.path, stream.params, created.last_value)
+        yield from list_pages(client, stream.path, stream.params, cursor.last_value)
 
     return dlt.resource(
         objects,

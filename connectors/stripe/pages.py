@@ -8,6 +8,8 @@ import pyarrow as pa
 import stripe
 from tenacity import retry, retry_if_exception_type, stop_after_attempt, wait_exponential
 
+from governance.errors import AtsparkError
+
 PAGE_SIZE = 100
 MAX_RATE_LIMIT_WAIT = 60.0
 
@@ -30,7 +32,13 @@ def _retry_after(state: Any) -> float:
 )
 def _fetch(client: stripe.StripeClient, path: str, params: dict[str, Any]) -> dict[str, Any]:
     """One page; 5xx and connection errors are retried by the SDK (``max_network_retries``)."""
-    return json.loads(client.raw_request("get", path, **params).body)
+    try:
+        return json.loads(client.raw_request("get", path, **params).body)
+    except (stripe.AuthenticationError, stripe.PermissionError) as error:
+        raise AtsparkError(
+            f"Stripe refused the API key for {path} (HTTP {error.http_status}): check the "
+            "connection's api_key secret"
+        ) from None
 
 
 def to_arrow(records: list[dict[str, Any]]) -> pa.Table:

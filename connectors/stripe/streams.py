@@ -12,15 +12,16 @@ class StripeStream:
     params: dict[str, str] = field(default_factory=dict)
 
 
-def _stream(name: str, path: str, **params: str) -> StripeStream:
-    return StripeStream(StreamSpec(name, primary_key="id", cursor="created"), path, params)
+def _stream(name: str, path: str, cursor: str = "created", **params: str) -> StripeStream:
+    """A stream whose list endpoint filters with ``created[gte]`` on the ``cursor`` field."""
+    return StripeStream(StreamSpec(name, primary_key="id", cursor=cursor), path, params)
 
 
 STREAMS: tuple[StripeStream, ...] = (
     _stream("customers", "/v1/customers"),
     _stream("subscriptions", "/v1/subscriptions", status="all"),
     _stream("invoices", "/v1/invoices"),
-    _stream("invoice_items", "/v1/invoiceitems"),
+    _stream("invoice_items", "/v1/invoiceitems", cursor="date"),
     _stream("charges", "/v1/charges"),
     _stream("refunds", "/v1/refunds"),
     _stream("prices", "/v1/prices"),

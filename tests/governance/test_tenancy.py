@@ -82,3 +82,13 @@ def test_connections_of_unknown_tenants_and_names_are_not_found(platform):
         tenancy.get_connection(platform, "acme", "nope")
     with pytest.raises(AtsparkError, match="connection name"):
         tenancy.add_connection(platform, "acme", "Bad-Name", "stripe", {}, {})
+
+
+@pytest.mark.parametrize("second", ["shop_x", "shop"])
+def test_connection_names_whose_tables_could_collide_are_refused(platform, second):
+    tenancy.create_tenant(platform, "acme")
+    first = "shop" if second == "shop_x" else "shop_x"
+    tenancy.add_connection(platform, "acme", first, "files", {}, {})
+    with pytest.raises(ConflictError, match="could clash"):
+        tenancy.add_connection(platform, "acme", second, "files", {}, {})
+    assert [c.name for c in tenancy.list_connections(platform, "acme")] == [first]

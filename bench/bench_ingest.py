@@ -1,0 +1,111 @@
+"""Ingestion throughput: Stripe sandbox -> tenant warehouse, against a floor measured alongside.
+
+The floor fetches the same pages with httpx, parses them and bulk-inserts them into DuckDB via
+Arrow: the least work any loader must do. atspark's figure is ``atspark ingest`` end to end (the
+official SDK, dlt, an encrypted snapshot published). Both read the same sandbox, which runs in
+its own process. Also reported: key-manager calls per run at two sizes (must not grow with rows).
+"""
+
+import json
+import subprocess
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+import duckdb
+import httpx
+import pyarrow as pa
+
+from governance import tenancy
+from governance.platform import Platform
+from governance.settings import Settings
+from pipelines.ingest import ingest
+
+CUSTOMERS = 20_000
+SMALL_CUSTOMERS = 500
+STREAMS = {"customers": "/v1/customers", "charges": "/v1/charges"}
+KEY = "sk_test_bench"
+ROOT = Path(__file__).resolve().parent.parent
+
+
+def emit(metric: str, value: float, **extra: object) -> None:
+    print(json.dumps({"metric": metric, "value": round(value, 3), **extra}), flush=True)
+
+
+def start_sandbox(port: int, customers: int) -> subprocess.Popen:
+    atspark = Path(sys.executable).parent / "atspark"
+    process = subprocess.Popen(
+        [str(atspark), "sandbox", "serve", "stripe", "--port", str(port), "--seed", "7",
+         "--customers", str(customers), "--rate-limit-every", "0", "--api-key", KEY],
+        stdout=subprocess.DEVNULL,
+    )
+    deadline = time.monotonic() + 120
+    while time.monotonic() < deadline:
+        try:
+            httpx.get(f"http://127.0.0.1:{port}/v1/customers", timeout=1)
+            return process
+        except httpx.TransportError:
+            time.sleep(0.2)
+    process.kill()
+    raise RuntimeError("sandbox did not start")
+
+
+def floor(base_url: str) -> tuple[int, float]:
+    """httpx + json + Arrow + one DuckDB bulk insert per stream."""
+    started = time.perf_counter()
+    rows = 0
+    connection = duckdb.connect()
+    with httpx.Client(base_url=base_url, headers={"Authorization": f"Bearer {KEY}"}) as client:
+        for name, path in STREAMS.items():
+            tables, params = [], {"limit": 100}
+            while True:
+                page = json.loads(client.get(path, params=params).content)
+                data = page["data"]
+                if data:
+                    tables.append(pa.Table.from_pylist(data))
+                if not page["has_more"]:
+                    break
+                params["starting_after"] = data[-1]["id"]
+            batch = pa.concat_tables(tables, promote_options="permissive")
+            connection.execute(f"CREATE TABLE {name} AS SELECT * FROM batch")
+            rows += batch.num_rows
+    return rows, time.perf_counter() - started
+
+
+def atspark_run(base_url: str, home: Path) -> tuple[int, float, int]:
+    """Rows loaded, seconds and key-manager calls for one ``ingest`` of a fresh tenant."""
+    platform = Platform(Settings(home=home))
+    tenancy.create_tenant(platform, "bench")
+    tenancy.add_connection(
+        platform, "bench", "stripe", "stripe",
+        {"base_url": base_url, "streams": ",".join(STREAMS)}, {"api_key": KEY},
+    )
+    platform.keys.cache.clear()
+    calls_before = platform.keys.key_manager.calls
+    started = time.perf_counter()
+    result = ingest(platform, "bench", "stripe")
+    seconds = time.perf_counter() - started
+    return result.total_rows, seconds, platform.keys.key_manager.calls - calls_before
+
+
+def main() -> None:
+    sandboxes = {size: start_sandbox(port, size)
+                 for size, port in ((CUSTOMERS, 12191), (SMALL_CUSTOMERS, 12192))}
+    try:
+        with tempfile.TemporaryDirectory() as scratch:
+            small_rows, _, small_calls = atspark_run("http://127.0.0.1:12192", Path(scratch, "s"))
+            floor_rows, floor_s = floor("http://127.0.0.1:12191")
+            rows, seconds, calls = atspark_run("http://127.0.0.1:12191", Path(scratch, "b"))
+    finally:
+        for process in sandboxes.values():
+            process.terminate()
+    emit("ingest_floor_rows_per_s", floor_rows / floor_s, rows=floor_rows, seconds=floor_s)
+    emit("ingest_atspark_rows_per_s", rows / seconds, rows=rows, seconds=seconds)
+    emit("ingest_ratio_to_floor", (rows / seconds) / (floor_rows / floor_s), target=">= 0.5")
+    emit("key_manager_calls_per_run", calls, rows=rows, small_run_calls=small_calls,
+         small_run_rows=small_rows, target="constant in rows")
+
+
+if __name__ == "__main__":
+    main()
