@@ -37,16 +37,33 @@ def emit(metric: str, value: float, **extra: object) -> None:
 def start_sandbox(port: int, customers: int) -> subprocess.Popen:
     atspark = Path(sys.executable).parent / "atspark"
     process = subprocess.Popen(
-        [str(atspark), "sandbox", "serve", "stripe", "--port", str(port), "--seed", "7",
-         "--customers", str(customers), "--rate-limit-every", "0", "--api-key", KEY],
+        [
+            str(atspark),
+            "sandbox",
+            "serve",
+            "stripe",
+            "--port",
+            str(port),
+            "--seed",
+            "7",
+            "--customers",
+            str(customers),
+            "--rate-limit-every",
+            "0",
+            "--api-key",
+            KEY,
+        ],
         stdout=subprocess.DEVNULL,
     )
     deadline = time.monotonic() + 120
     while time.monotonic() < deadline:
         try:
             for path in STREAMS.values():  # the sandbox serializes each endpoint on first use
-                httpx.get(f"http://127.0.0.1:{port}{path}", timeout=60,
-                          headers={"Authorization": f"Bearer {KEY}"})
+                httpx.get(
+                    f"http://127.0.0.1:{port}{path}",
+                    timeout=60,
+                    headers={"Authorization": f"Bearer {KEY}"},
+                )
             return process
         except httpx.TransportError:
             time.sleep(0.2)
@@ -85,8 +102,12 @@ def atspark_run(base_url: str, home: Path) -> tuple[int, float, int]:
     platform = Platform(Settings(home=home))
     tenancy.create_tenant(platform, "bench")
     tenancy.add_connection(
-        platform, "bench", "stripe", "stripe",
-        {"base_url": base_url, "streams": ",".join(STREAMS)}, {"api_key": KEY},
+        platform,
+        "bench",
+        "stripe",
+        "stripe",
+        {"base_url": base_url, "streams": ",".join(STREAMS)},
+        {"api_key": KEY},
     )
     platform.keys.cache.clear()
     calls_before = platform.keys.key_manager.calls
@@ -97,8 +118,10 @@ def atspark_run(base_url: str, home: Path) -> tuple[int, float, int]:
 
 
 def main() -> None:
-    sandboxes = {size: start_sandbox(port, size)
-                 for size, port in ((CUSTOMERS, 12191), (SMALL_CUSTOMERS, 12192))}
+    sandboxes = {
+        size: start_sandbox(port, size)
+        for size, port in ((CUSTOMERS, 12191), (SMALL_CUSTOMERS, 12192))
+    }
     try:
         with tempfile.TemporaryDirectory() as scratch:
             small_rows, _, small_calls = atspark_run("http://127.0.0.1:12192", Path(scratch, "s"))
@@ -110,8 +133,14 @@ def main() -> None:
     emit("ingest_floor_rows_per_s", floor_rows / floor_s, rows=floor_rows, seconds=floor_s)
     emit("ingest_atspark_rows_per_s", rows / seconds, rows=rows, seconds=seconds)
     emit("ingest_ratio_to_floor", (rows / seconds) / (floor_rows / floor_s), target=">= 0.5")
-    emit("key_manager_calls_per_run", calls, rows=rows, small_run_calls=small_calls,
-         small_run_rows=small_rows, target="constant in rows")
+    emit(
+        "key_manager_calls_per_run",
+        calls,
+        rows=rows,
+        small_run_calls=small_calls,
+        small_run_rows=small_rows,
+        target="constant in rows",
+    )
 
 
 if __name__ == "__main__":
