@@ -1,9 +1,10 @@
 """``make run``: seed the demo tenants, ingest them, then serve Dagster and the app until Ctrl-C.
 
-Demo tenants ``acme`` and ``globex`` each get a Stripe connection to its own sandbox (different
-seeds). Every step is idempotent, so running it again reuses what is there.
+Demo tenants ``acme`` and ``globex`` each get a Stripe connection to a sandbox of their own
+(different seeds). Every step is idempotent, so running it again reuses what is there.
 """
 
+import argparse
 import os
 import signal
 import subprocess
@@ -20,15 +21,15 @@ from governance.platform import Platform
 from governance.settings import get_settings
 from pipelines.ingest import ingest
 
-DEMO_TENANTS = {"acme": ("Acme Corp", 12111, 1), "globex": ("Globex Inc", 12112, 2)}
+DEMO_TENANTS = (("acme", "Acme Corp", 1), ("globex", "Globex Inc", 2))
 SANDBOX_KEY = "sk_test_sandbox"
-DAGSTER_URL, APP_URL = "http://127.0.0.1:3000", "http://127.0.0.1:8000"
-ROOT = Path(__file__).resolve().parent.parent
+LOOPBACK = "127.0.0.1"
+BIN = Path(sys.executable).parent
 
 
 def _start(stack: ExitStack, *command: str) -> subprocess.Popen:
     """Start ``command`` in its own process group, stopped with the group when the stack closes."""
-    process = subprocess.Popen(command, cwd=ROOT, start_new_session=True)
+    process = subprocess.Popen(command, start_new_session=True)
     stack.callback(_stop, process)
     return process
 
@@ -40,6 +41,7 @@ def _stop(process: subprocess.Popen) -> None:
             process.wait(20)
         except subprocess.TimeoutExpired:
             os.killpg(process.pid, signal.SIGKILL)
+            process.wait()
 
 
 def _wait_until_up(url: str, timeout: float = 120.0) -> None:
@@ -53,7 +55,7 @@ def _wait_until_up(url: str, timeout: float = 120.0) -> None:
     raise RuntimeError(f"{url} did not come up within {timeout:.0f}s")
 
 
-def _seed(platform: Platform, slug: str, name: str, port: int) -> None:
+def _seed(platform: Platform, slug: str, name: str, sandbox_url: str) -> None:
     try:
         tenancy.get_tenant(platform, slug)
     except NotFoundError:
@@ -62,42 +64,59 @@ def _seed(platform: Platform, slug: str, name: str, port: int) -> None:
         tenancy.get_connection(platform, slug, "stripe")
     except NotFoundError:
         tenancy.add_connection(
-            platform,
-            slug,
-            "stripe",
-            "stripe",
-            {"base_url": f"http://127.0.0.1:{port}"},
-            {"api_key": SANDBOX_KEY},
+            platform, slug, "stripe", "stripe", {"base_url": sandbox_url}, {"api_key": SANDBOX_KEY}
         )
 
 
-def _exit_on_sigterm(_signum: int, _frame: object) -> None:
+def _interrupt(_signum: int, _frame: object) -> None:
+    """Stop once: later signals (make and uv forward Ctrl-C too) must not cut the clean-up short."""
+    signal.signal(signal.SIGINT, signal.SIG_IGN)
+    signal.signal(signal.SIGTERM, signal.SIG_IGN)
     raise KeyboardInterrupt
 
 
-def main() -> None:
-    signal.signal(signal.SIGTERM, _exit_on_sigterm)
+def _arguments() -> argparse.Namespace:
+    parser = argparse.ArgumentParser(description=__doc__)
+    parser.add_argument("--dagster-port", type=int, default=3000)
+    parser.add_argument("--app-port", type=int, default=8000)
+    parser.add_argument("--sandbox-port", type=int, default=12111, help="first of two ports")
+    return parser.parse_args()
+
+
+def _run(options: argparse.Namespace) -> None:
     platform = Platform(get_settings())
-    atspark = str(Path(sys.executable).parent / "atspark")
+    dagster_url = f"http://{LOOPBACK}:{options.dagster_port}"
+    app_url = f"http://{LOOPBACK}:{options.app_port}"
     with ExitStack() as stack:
-        for slug, (name, port, seed) in DEMO_TENANTS.items():
+        for offset, (slug, name, seed) in enumerate(DEMO_TENANTS):
+            port = str(options.sandbox_port + offset)
             _start(
                 stack,
-                atspark,
+                str(BIN / "atspark"),
                 "sandbox",
                 "serve",
                 "stripe",
                 "--port",
-                str(port),
+                port,
                 "--seed",
                 str(seed),
             )
-            _wait_until_up(f"http://127.0.0.1:{port}/v1/customers")
-            _seed(platform, slug, name, port)
+            sandbox_url = f"http://{LOOPBACK}:{port}"
+            _wait_until_up(f"{sandbox_url}/v1/customers")
+            _seed(platform, slug, name, sandbox_url)
             result = ingest(platform, slug, "stripe")
-            print(f"{slug}: ingested {result.total_rows} rows in {result.duration_s:.1f}s")
-        dagster = str(Path(sys.executable).parent / "dagster")
-        _start(stack, dagster, "dev", "-h", "127.0.0.1", "-p", "3000", "-w", "workspace.yaml")
+            print(f"{slug}: ingested {result.total_rows} new rows in {result.duration_s:.1f}s")
+        _start(
+            stack,
+            str(BIN / "dagster"),
+            "dev",
+            "-h",
+            LOOPBACK,
+            "-p",
+            str(options.dagster_port),
+            "-w",
+            "workspace.yaml",
+        )
         _start(
             stack,
             sys.executable,
@@ -106,20 +125,28 @@ def main() -> None:
             "app.server:create_app",
             "--factory",
             "--host",
-            "127.0.0.1",
+            LOOPBACK,
             "--port",
-            "8000",
+            str(options.app_port),
         )
-        _wait_until_up(f"{APP_URL}/health")
-        _wait_until_up(f"{DAGSTER_URL}/server_info")
+        _wait_until_up(f"{app_url}/health")
+        _wait_until_up(f"{dagster_url}/server_info")
         print(
-            f"\natspark is running:\n  Dagster UI   {DAGSTER_URL}\n  serving app  {APP_URL}\n"
-            "Press Ctrl-C to stop."
+            f"\natspark is running:\n  Dagster UI   {dagster_url}\n  serving app  {app_url}\n"
+            "Press Ctrl-C to stop.",
+            flush=True,
         )
-        try:
-            signal.pause()
-        except KeyboardInterrupt:
-            print("\nstopping...")
+        signal.pause()
+
+
+def main() -> None:
+    # Explicit handlers: a background launch may start with SIGINT ignored.
+    signal.signal(signal.SIGINT, _interrupt)
+    signal.signal(signal.SIGTERM, _interrupt)
+    try:
+        _run(_arguments())
+    except KeyboardInterrupt:
+        print("\natspark stopped.")
 
 
 if __name__ == "__main__":

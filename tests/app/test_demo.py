@@ -1,0 +1,43 @@
+"""``make run``'s launcher: it seeds and ingests the demo, serves both UIs, and Ctrl-C stops all."""
+
+import os
+import signal
+import subprocess
+import sys
+import time
+
+import httpx
+import psutil
+
+from tests.fixtures.services import free_port
+
+
+def test_demo_serves_dagster_and_the_app_and_stops_everything_on_ctrl_c(settings, tmp_path):
+    dagster_port, app_port, sandbox_port = free_port(), free_port(), free_port()
+    env = {**os.environ, "DAGSTER_HOME": str(tmp_path / "dagster")}
+    (tmp_path / "dagster").mkdir()
+    launcher = subprocess.Popen(
+        [sys.executable, "-m", "app.demo", "--dagster-port", str(dagster_port),
+         "--app-port", str(app_port), "--sandbox-port", str(sandbox_port)],
+        env=env, stdout=subprocess.PIPE, stderr=subprocess.DEVNULL, text=True,
+    )  # fmt: skip
+    printed = []
+    deadline = time.monotonic() + 240
+    while "Press Ctrl-C to stop." not in printed:
+        assert launcher.poll() is None and time.monotonic() < deadline, printed
+        printed.append(launcher.stdout.readline().strip())
+    children = psutil.Process(launcher.pid).children(recursive=True)
+    try:
+        assert any(line.startswith("acme: ingested") for line in printed)
+        assert any(line.startswith("globex: ingested") for line in printed)
+        assert httpx.get(f"http://127.0.0.1:{app_port}/health").json() == {"status": "ok"}
+        assert httpx.get(f"http://127.0.0.1:{dagster_port}/server_info").status_code == 200
+        launcher.send_signal(signal.SIGINT)
+        launcher.wait(60)
+        assert "atspark stopped." in launcher.stdout.read()
+        gone, alive = psutil.wait_procs(children, timeout=30)
+        assert alive == []
+    finally:
+        for child in children:
+            if child.is_running():
+                child.kill()
