@@ -73,7 +73,8 @@ class SnapshotStore:
     def lock(self, name: str) -> Iterator[None]:
         """An exclusive, blocking inter-process lock: callers queue, none fails."""
         self.locks_dir.mkdir(parents=True, exist_ok=True, mode=0o700)
-        with open(self.locks_dir / f"{name}.lock", "a") as handle:
+        descriptor = os.open(self.locks_dir / f"{name}.lock", os.O_CREAT | os.O_RDWR, 0o600)
+        with os.fdopen(descriptor) as handle:
             fcntl.flock(handle, fcntl.LOCK_EX)
             try:
                 yield
@@ -118,6 +119,7 @@ class SnapshotStore:
         sequence = (previous.sequence + 1) if previous else 1
         micros = max(time.time_ns() // 1000, _micros(previous) + 1)
         final = self.snapshots_dir / f"{sequence:010d}-{micros}{SNAPSHOT_SUFFIX}"
+        os.chmod(draft, 0o600)
         _fsync(draft)
         os.replace(draft, final)
         _atomic_write(self.pointer, json.dumps({"snapshot": final.name}))
@@ -139,7 +141,7 @@ def _fsync(path: Path) -> None:
 
 def _atomic_write(path: Path, content: str) -> None:
     temporary = path.with_name(f".{path.name}.{uuid.uuid4().hex}")
-    with open(temporary, "w") as handle:
+    with os.fdopen(os.open(temporary, os.O_CREAT | os.O_EXCL | os.O_WRONLY, 0o600), "w") as handle:
         handle.write(content)
         handle.flush()
         os.fsync(handle.fileno())

@@ -59,6 +59,8 @@ def test_nothing_under_home_holds_plaintext_after_a_run(platform, crm_dir):
     assert any(p.suffix == ".duckdb" for p in files)
     leaking = [p for p in files if CANARY.encode() in p.read_bytes()]
     assert leaking == []
+    shared = [p for p in files if p.stat().st_mode & 0o077]
+    assert shared == [], "files under ATSPARK_HOME must be readable by their owner only"
     assert not any(platform.settings.runs_dir.iterdir())
 
 
