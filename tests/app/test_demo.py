@@ -35,7 +35,7 @@ def test_demo_serves_dagster_and_the_app_and_stops_everything_on_ctrl_c(settings
         launcher.send_signal(signal.SIGINT)
         launcher.wait(60)
         assert "atspark stopped." in launcher.stdout.read()
-        gone, alive = psutil.wait_procs(children, timeout=30)
+        _, alive = psutil.wait_procs(children, timeout=30)
         assert alive == []
     finally:
         for child in children:

@@ -68,5 +68,5 @@ def test_a_plugin_registering_under_another_name_is_refused(install_plugin):
 
 
 def test_an_unknown_connector_names_the_known_ones():
-    with pytest.raises(NotFoundError, match="known: .*stripe"):
+    with pytest.raises(NotFoundError, match=r"known: .*stripe"):
         get_connector("nope")

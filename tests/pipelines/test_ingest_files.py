@@ -9,6 +9,12 @@ from governance.errors import AtsparkError
 from pipelines.ingest import ingest
 
 CANARY = "CANARY-7f3a9c-customer@example.com"
+SECRET_CANARY = "AKIACANARY0SECRET0KEY"
+
+
+def _strings_in(path) -> set[str]:
+    content = path.read_bytes()
+    return {value for value in (CANARY, SECRET_CANARY) if value.encode() in content}
 
 
 def write_csv(path, rows):
@@ -50,14 +56,15 @@ def test_files_land_as_connection_stream_tables_without_duplicates(platform, crm
 
 def test_nothing_under_home_holds_plaintext_after_a_run(platform, crm_dir):
     tenancy.create_tenant(platform, "acme")
-    tenancy.add_connection(platform, "acme", "crm", "files", {"path": str(crm_dir)}, {})
+    secrets = {"aws_access_key_id": SECRET_CANARY, "aws_secret_access_key": SECRET_CANARY}
+    tenancy.add_connection(platform, "acme", "crm", "files", {"path": str(crm_dir)}, secrets)
     ingest(platform, "acme", "crm")
     assert read_rows(
         platform, "acme", f"SELECT count(*) FROM acme.crm_orders WHERE email = '{CANARY}'"
     ) == [(1,)]
     files = [p for p in platform.settings.home.rglob("*") if p.is_file()]
     assert any(p.suffix == ".duckdb" for p in files)
-    leaking = [p for p in files if CANARY.encode() in p.read_bytes()]
+    leaking = [p for p in files if _strings_in(p)]
     assert leaking == []
     shared = [p for p in files if p.stat().st_mode & 0o077]
     assert shared == [], "files under ATSPARK_HOME must be readable by their owner only"
