@@ -1,0 +1,1 @@
+"""Row-level security: the compiler every read of tenant data goes through."""

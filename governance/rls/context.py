@@ -1,0 +1,50 @@
+"""What the RLS compiler needs to know about a read: who reads, and what the tenant holds."""
+
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+
+from governance.errors import AtsparkError
+
+DIALECTS = ("duckdb", "bigquery")
+
+
+class QueryRefused(AtsparkError):
+    """The query is not one the governed path runs; the message says why, revealing nothing."""
+
+
+@dataclass(frozen=True)
+class PolicyRule:
+    """A row filter on one table, attached (elsewhere) to roles and groups.
+
+    ``predicate`` is a SQL boolean expression over the table's columns; it may contain the
+    placeholders ``{{ user.email }}``, ``{{ user.id }}`` and ``{{ user.attr.KEY }}``.
+    """
+
+    name: str
+    table: str
+    predicate: str
+
+
+@dataclass(frozen=True)
+class Reader:
+    """The user a query is compiled for.
+
+    ``unrestricted`` readers (owner, admin) read every row of their tenant. Everyone else reads
+    a row of table T only if one of ``policies`` on T admits it; no policy on T means no rows.
+    """
+
+    tenant_schema: str
+    user_id: str
+    email: str
+    attributes: Mapping[str, tuple[str, ...]] = field(default_factory=dict)
+    unrestricted: bool = False
+    policies: tuple[PolicyRule, ...] = ()
+
+
+@dataclass(frozen=True)
+class CompiledQuery:
+    """The SQL to execute, the tenant tables it reads and the policies applied to them."""
+
+    sql: str
+    tables: tuple[str, ...]
+    policies: tuple[str, ...]
