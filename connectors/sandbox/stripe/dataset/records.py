@@ -4,6 +4,7 @@ A record is a render function and a tuple of atoms (ids, numbers, nested tuples 
 it turns into a Stripe object; such tuples are cheap to keep and the cyclic GC skips them.
 """
 
+import operator
 from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
@@ -50,3 +51,8 @@ class Context:
 
 Render = Callable[..., dict[str, Any]]
 """``render(context, *args)``: a record's Stripe object."""
+
+
+def field_reader(cls: type) -> Callable[[Any], tuple[Any, ...]]:
+    """Reads the fields of a ``slots=True`` dataclass ``cls``, in order, into a record."""
+    return operator.attrgetter(*cls.__slots__)

@@ -33,6 +33,19 @@ def render_balance_transaction(
     available_on: int,
     status: str,
 ) -> dict[str, Any]:
+    fee_details = (
+        [
+            {
+                "amount": fee,
+                "application": None,
+                "currency": CURRENCY,
+                "description": _FEE_DESCRIPTIONS[category],
+                "type": "stripe_fee",
+            }
+        ]
+        if fee
+        else []
+    )
     return {
         "id": txn_id,
         "object": "balance_transaction",
@@ -43,19 +56,7 @@ def render_balance_transaction(
         "description": description,
         "exchange_rate": None,
         "fee": fee,
-        "fee_details": (
-            [
-                {
-                    "amount": fee,
-                    "application": None,
-                    "currency": CURRENCY,
-                    "description": _FEE_DESCRIPTIONS[category],
-                    "type": "stripe_fee",
-                }
-            ]
-            if fee
-            else []
-        ),
+        "fee_details": fee_details,
         "net": amount - fee,
         "reporting_category": category,
         "source": source,
@@ -73,6 +74,7 @@ def render_payout(
     status: str,
     txn_id: str,
 ) -> dict[str, Any]:
+    reconciliation = "completed" if status == "paid" else "in_progress"
     return {
         "id": payout_id,
         "object": "payout",
@@ -91,7 +93,7 @@ def render_payout(
         "metadata": {},
         "method": "standard",
         "original_payout": None,
-        "reconciliation_status": "completed" if status == "paid" else "in_progress",
+        "reconciliation_status": reconciliation,
         "reversed_by": None,
         "source_type": "card",
         "statement_descriptor": None,

@@ -81,8 +81,10 @@ def product_object(
     features: tuple[str, ...],
     created: int,
     default_price: str,
-    unit_label: str | None,
+    *,
+    unit_label: str | None = None,
 ) -> dict[str, Any]:
+    updated = created + 3 * DAY  # edited once, soon after launch
     return {
         "id": product_id,
         "object": "product",
@@ -101,6 +103,6 @@ def product_object(
         "tax_code": None,
         "type": "service",
         "unit_label": unit_label,
-        "updated": created + 3 * DAY,
+        "updated": updated,
         "url": None,
     }

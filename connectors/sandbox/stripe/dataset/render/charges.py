@@ -4,6 +4,7 @@ from typing import Any
 
 from connectors.sandbox.stripe.dataset.constants import CURRENCY
 from connectors.sandbox.stripe.dataset.records import Context
+from connectors.sandbox.stripe.dataset.render.lists import embedded_list
 
 
 def render_refund(
@@ -53,7 +54,12 @@ def render_charge(
     c = context.customers[customer]
     succeeded = decline is None
     if decline is None:
-        network, code, message, kind = "approved_by_network", None, "Payment complete.", "authorized"
+        network, code, message, kind = (
+            "approved_by_network",
+            None,
+            "Payment complete.",
+            "authorized",
+        )
         failure_code = failure_message = None
     else:
         code, failure_code, failure_message, _ = decline
@@ -104,13 +110,10 @@ def render_charge(
             f"https://pay.stripe.com/receipts/payment/{charge_id[3:]}" if succeeded else None
         ),
         "refunded": amount_refunded == amount,
-        "refunds": {
-            "object": "list",
-            "data": [render_refund(context, *refund) for refund in refunds],
-            "has_more": False,
-            "total_count": len(refunds),
-            "url": f"/v1/charges/{charge_id}/refunds",
-        },
+        "refunds": embedded_list(
+            [render_refund(context, *refund) for refund in refunds],
+            f"/v1/charges/{charge_id}/refunds",
+        ),
         "review": None,
         "shipping": None,
         "source_transfer": None,

@@ -44,9 +44,7 @@ def render_dispute(
         "id": dispute_id,
         "object": "dispute",
         "amount": amount,
-        "balance_transactions": [
-            render_balance_transaction(context, *txn) for txn in transactions
-        ],
+        "balance_transactions": [render_balance_transaction(context, *txn) for txn in transactions],
         "charge": charge_id,
         "created": created,
         "currency": CURRENCY,
