@@ -4,7 +4,7 @@ import subprocess
 import sys
 from pathlib import Path
 
-BENCHMARKS = ("bench_crypto.py", "bench_ingest.py", "bench_dagster.py")
+BENCHMARKS = ("bench_crypto.py", "bench_ingest.py", "bench_dagster.py", "bench_rls.py")
 
 
 def main() -> int:

@@ -10,8 +10,10 @@ from sqlalchemy.orm import Session
 
 from governance.crypto.key_service import PURPOSE_SECRETS
 from governance.errors import AtsparkError, ConflictError, NotFoundError
+from governance.identity import create_builtin_roles
 from governance.names import check_identifier
 from governance.platform import Platform
+from governance.store.lookups import find_tenant
 from governance.store.models import Connection, Tenant
 
 
@@ -50,13 +52,6 @@ def _connection_info(tenant: Tenant, connection: Connection) -> ConnectionInfo:
     )
 
 
-def _find_tenant(session: Session, slug: str) -> Tenant:
-    tenant = session.scalar(select(Tenant).where(Tenant.slug == slug))
-    if tenant is None:
-        raise NotFoundError(f"no tenant {slug!r}")
-    return tenant
-
-
 def _find_connection(session: Session, tenant: Tenant, name: str) -> Connection:
     connection = session.scalar(
         select(Connection).where(Connection.tenant_id == tenant.id, Connection.name == name)
@@ -76,6 +71,7 @@ def create_tenant(platform: Platform, slug: str, name: str | None = None) -> Ten
         session.add(tenant)
         session.flush()
         platform.keys.create_tenant_keys(session, tenant.id)
+        create_builtin_roles(session, tenant.id)
         info = _tenant_info(tenant)
     try:
         platform.warehouse(info.id, info.slug).provision()
@@ -93,7 +89,7 @@ def list_tenants(platform: Platform) -> list[TenantInfo]:
 
 def get_tenant(platform: Platform, slug: str) -> TenantInfo:
     with platform.control_plane.session() as session:
-        return _tenant_info(_find_tenant(session, slug))
+        return _tenant_info(find_tenant(session, slug))
 
 
 def delete_tenant(platform: Platform, slug: str) -> None:
@@ -104,7 +100,7 @@ def delete_tenant(platform: Platform, slug: str) -> None:
 
 def _delete_tenant_rows(platform: Platform, slug: str) -> str:
     with platform.control_plane.session() as session:
-        tenant = _find_tenant(session, slug)
+        tenant = find_tenant(session, slug)
         platform.keys.shred(session, tenant.id)
         session.delete(tenant)
         return tenant.id
@@ -126,7 +122,7 @@ def add_connection(
     """Store a connection; its secrets are sealed with the tenant's secrets data key."""
     check_identifier("connection name", name)
     with platform.control_plane.session() as session:
-        tenant = _find_tenant(session, tenant_slug)
+        tenant = find_tenant(session, tenant_slug)
         _check_name_is_free(session, tenant, name)
         connection = Connection(
             tenant_id=tenant.id,
@@ -161,27 +157,27 @@ def list_connections(platform: Platform, tenant_slug: str | None = None) -> list
     with platform.control_plane.session() as session:
         query = select(Tenant, Connection).join(Connection.tenant)
         if tenant_slug is not None:
-            query = query.where(Tenant.id == _find_tenant(session, tenant_slug).id)
+            query = query.where(Tenant.id == find_tenant(session, tenant_slug).id)
         rows = session.execute(query.order_by(Tenant.slug, Connection.name))
         return [_connection_info(tenant, connection) for tenant, connection in rows]
 
 
 def get_connection(platform: Platform, tenant_slug: str, name: str) -> ConnectionInfo:
     with platform.control_plane.session() as session:
-        tenant = _find_tenant(session, tenant_slug)
+        tenant = find_tenant(session, tenant_slug)
         return _connection_info(tenant, _find_connection(session, tenant, name))
 
 
 def remove_connection(platform: Platform, tenant_slug: str, name: str) -> None:
     with platform.control_plane.session() as session:
-        tenant = _find_tenant(session, tenant_slug)
+        tenant = find_tenant(session, tenant_slug)
         session.delete(_find_connection(session, tenant, name))
 
 
 def connection_secrets(platform: Platform, tenant_slug: str, name: str) -> dict[str, str]:
     """The connection's decrypted secrets, for the run that needs them and no longer."""
     with platform.control_plane.session() as session:
-        tenant = _find_tenant(session, tenant_slug)
+        tenant = find_tenant(session, tenant_slug)
         connection = _find_connection(session, tenant, name)
         tenant_id, blob = tenant.id, connection.secrets_blob
     if blob is None:

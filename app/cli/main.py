@@ -6,10 +6,14 @@ import typer
 from pydantic import ValidationError
 
 from app.cli.connections import connection_app
+from app.cli.identity import group_app, role_app, user_app
 from app.cli.ingest import ingest_command
+from app.cli.policies import policy_app
 from app.cli.sandbox import sandbox_app
+from app.cli.sql import sql_command
 from app.cli.tenants import keys_app, tenant_app
 from governance.errors import AtsparkError
+from governance.rls.context import QueryRefused
 
 cli = typer.Typer(
     name="atspark",
@@ -22,12 +26,19 @@ cli.add_typer(tenant_app, name="tenant")
 cli.add_typer(keys_app, name="keys")
 cli.add_typer(connection_app, name="connection")
 cli.add_typer(sandbox_app, name="sandbox")
+cli.add_typer(user_app, name="user")
+cli.add_typer(group_app, name="group")
+cli.add_typer(role_app, name="role")
+cli.add_typer(policy_app, name="policy")
 cli.command("ingest")(ingest_command)
+cli.command("sql")(sql_command)
 
 
 def main() -> None:
     try:
         cli()
+    except QueryRefused as refused:
+        _fail(f"refused: {refused}", status=2)
     except AtsparkError as error:
         _fail(str(error))
     except ValidationError as error:
@@ -41,6 +52,6 @@ def _setting_errors(error: ValidationError) -> list[str]:
     ]
 
 
-def _fail(message: str) -> None:
+def _fail(message: str, status: int = 1) -> None:
     print(f"error: {message}", file=sys.stderr)
-    sys.exit(1)
+    sys.exit(status)

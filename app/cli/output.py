@@ -49,12 +49,22 @@ def as_dict(obj: Any) -> dict[str, Any]:
     return dataclasses.asdict(obj)
 
 
+def parse_multi_pairs(kind: str, pairs: list[str]) -> dict[str, list[str]]:
+    """``KEY=VALUE`` options where a repeated key collects several values."""
+    parsed: dict[str, list[str]] = {}
+    for pair in pairs:
+        key, value = _split_pair(kind, pair)
+        parsed.setdefault(key, []).append(value)
+    return parsed
+
+
 def parse_pairs(kind: str, pairs: list[str]) -> dict[str, str]:
     """``KEY=VALUE`` options as a dict; a malformed one is a user error."""
-    parsed: dict[str, str] = {}
-    for pair in pairs:
-        key, sep, value = pair.partition("=")
-        if not sep or not key.strip():
-            raise AtsparkError(f"--{kind} expects KEY=VALUE (values are never echoed)")
-        parsed[key.strip()] = value
-    return parsed
+    return {key: value for key, value in (_split_pair(kind, pair) for pair in pairs)}
+
+
+def _split_pair(kind: str, pair: str) -> tuple[str, str]:
+    key, sep, value = pair.partition("=")
+    if not sep or not key.strip():
+        raise AtsparkError(f"--{kind} expects KEY=VALUE (values are never echoed)")
+    return key.strip(), value

@@ -1,0 +1,98 @@
+"""``atspark user ...``, ``atspark group ...`` and ``atspark role ...``."""
+
+import typer
+
+from app.cli.context import platform
+from app.cli.output import Format, as_dict, console, emit, parse_multi_pairs
+from governance import identity
+
+user_app = typer.Typer(help="Manage a tenant's users.", no_args_is_help=True)
+group_app = typer.Typer(help="Manage a tenant's groups.", no_args_is_help=True)
+role_app = typer.Typer(help="Manage a tenant's roles.", no_args_is_help=True)
+
+ROLE = typer.Option(None, "--role", help="Role (repeatable).")
+GROUP = typer.Option(None, "--group", help="Group (repeatable).")
+ATTR = typer.Option(None, "--attr", help="KEY=VALUE; repeat a key for several values.")
+FORMAT = typer.Option(Format.table, "--format")
+USER_COLUMNS = ["email", "roles", "groups", "attributes"]
+
+
+@user_app.command("add")
+def user_add(
+    tenant: str,
+    email: str,
+    role: list[str] = ROLE,
+    group: list[str] = GROUP,
+    attr: list[str] = ATTR,
+) -> None:
+    """Add a user with one or more roles, groups and attributes."""
+    user = identity.add_user(
+        platform(), tenant, email, role or [], group or [], parse_multi_pairs("attr", attr or [])
+    )
+    console.print(f"added user [bold]{user.email}[/bold] to {tenant}")
+
+
+@user_app.command("set")
+def user_set(
+    tenant: str,
+    email: str,
+    role: list[str] = ROLE,
+    group: list[str] = GROUP,
+    attr: list[str] = ATTR,
+    clear_attr: list[str] = typer.Option(None, "--clear-attr", help="Remove an attribute key."),
+    no_groups: bool = typer.Option(False, "--no-groups", help="Remove the user from all groups."),
+) -> None:
+    """Replace the given roles, groups or attribute values of a user."""
+    user = identity.set_user(
+        platform(),
+        tenant,
+        email,
+        roles=role or None,
+        groups=[] if no_groups else (group or None),
+        attributes=parse_multi_pairs("attr", attr or []),
+        clear_attributes=clear_attr or [],
+    )
+    console.print(f"updated user [bold]{user.email}[/bold]")
+
+
+@user_app.command("list")
+def user_list(tenant: str, fmt: Format = FORMAT) -> None:
+    """List a tenant's users with their roles, groups and attributes."""
+    emit([as_dict(u) for u in identity.list_users(platform(), tenant)], USER_COLUMNS, fmt)
+
+
+@user_app.command("remove")
+def user_remove(tenant: str, email: str) -> None:
+    """Remove a user."""
+    identity.remove_user(platform(), tenant, email)
+    console.print(f"removed user [bold]{email}[/bold] from {tenant}")
+
+
+@group_app.command("add")
+def group_add(tenant: str, name: str) -> None:
+    """Add a group."""
+    identity.add_group(platform(), tenant, name)
+    console.print(f"added group [bold]{name}[/bold] to {tenant}")
+
+
+@group_app.command("list")
+def group_list(tenant: str, fmt: Format = FORMAT) -> None:
+    """List a tenant's groups."""
+    emit([{"name": name} for name in identity.list_groups(platform(), tenant)], ["name"], fmt)
+
+
+@role_app.command("add")
+def role_add(
+    tenant: str,
+    name: str,
+    permission: list[str] = typer.Option(None, "--permission", help="Permission (repeatable)."),
+) -> None:
+    """Add a custom role; its users read rows only through policies."""
+    identity.add_role(platform(), tenant, name, permission or [])
+    console.print(f"added role [bold]{name}[/bold] to {tenant}")
+
+
+@role_app.command("list")
+def role_list(tenant: str, fmt: Format = FORMAT) -> None:
+    """List a tenant's roles, built-in and custom."""
+    emit(identity.list_roles(platform(), tenant), ["name", "builtin", "permissions"], fmt)

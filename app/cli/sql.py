@@ -1,0 +1,61 @@
+"""``atspark sql``: run SQL as a user, through the governed path."""
+
+import base64
+import csv
+import json
+import sys
+from datetime import date, datetime, time
+from decimal import Decimal
+from enum import StrEnum
+from typing import Any
+
+import typer
+from rich.table import Table
+
+from app.cli.context import platform
+from app.cli.output import console
+from governance.governed_query import GovernedReads, QueryResult
+
+
+class SqlFormat(StrEnum):
+    table = "table"
+    json = "json"
+    csv = "csv"
+
+
+def _plain(value: Any) -> Any:
+    """A value JSON can carry: numbers stay numbers, times become ISO 8601."""
+    if isinstance(value, Decimal):
+        return float(value)
+    if isinstance(value, datetime | date | time):
+        return value.isoformat()
+    if isinstance(value, bytes):
+        return base64.b64encode(value).decode()
+    return value
+
+
+def _print(result: QueryResult, fmt: SqlFormat) -> None:
+    rows = [[_plain(v) for v in row] for row in result.rows]
+    if fmt is SqlFormat.json:
+        print(json.dumps({"columns": result.columns, "rows": rows, "row_count": len(rows)}))
+    elif fmt is SqlFormat.csv:
+        writer = csv.writer(sys.stdout)
+        writer.writerow(result.columns)
+        writer.writerows(rows)
+    else:
+        table = Table(*result.columns)
+        for row in rows:
+            table.add_row(*("" if v is None else str(v) for v in row))
+        console.print(table)
+    if result.truncated:
+        print(f"note: only the first {result.row_count} rows are shown", file=sys.stderr)
+
+
+def sql_command(
+    tenant: str,
+    query: str = typer.Argument(..., metavar="SQL"),
+    as_: str = typer.Option(..., "--as", help="Email of the user to run the query as."),
+    fmt: SqlFormat = typer.Option(SqlFormat.table, "--format"),
+) -> None:
+    """Run SQL as a user: only the rows their policies admit."""
+    _print(GovernedReads(platform()).run(tenant, as_, query), fmt)

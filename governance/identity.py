@@ -1,0 +1,210 @@
+"""Users, groups and roles of a tenant."""
+
+import re
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass
+
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from governance.errors import AtsparkError, ConflictError, NotFoundError
+from governance.names import check_identifier
+from governance.permissions import BUILTIN_ROLES, PERMISSIONS
+from governance.platform import Platform
+from governance.store.lookups import find_tenant
+from governance.store.models import Group, Role, Tenant, User, UserAttribute
+
+_EMAIL = re.compile(r"^[^@\s]+@[^@\s]+\.[^@\s]+$")
+_ATTRIBUTE_KEY = re.compile(r"^[A-Za-z_][A-Za-z0-9_]{0,79}$")
+
+
+@dataclass(frozen=True)
+class UserInfo:
+    id: str
+    email: str
+    roles: list[str]
+    groups: list[str]
+    attributes: dict[str, list[str]]
+
+
+def _user_info(user: User) -> UserInfo:
+    attributes: dict[str, list[str]] = {}
+    for attribute in sorted(user.attributes, key=lambda a: (a.key, a.value)):
+        attributes.setdefault(attribute.key, []).append(attribute.value)
+    return UserInfo(
+        user.id,
+        user.email,
+        sorted(r.name for r in user.roles),
+        sorted(g.name for g in user.groups),
+        attributes,
+    )
+
+
+def create_builtin_roles(session: Session, tenant_id: str) -> None:
+    """Add owner, admin, member and viewer to a new tenant (part of the caller's transaction)."""
+    for name, permissions in BUILTIN_ROLES.items():
+        session.add(
+            Role(tenant_id=tenant_id, name=name, builtin=True, permissions=list(permissions))
+        )
+
+
+def normalize_email(email: str) -> str:
+    normalized = email.strip().lower()
+    if not _EMAIL.match(normalized) or len(normalized) > 320:
+        raise AtsparkError(f"invalid email address {email!r}")
+    return normalized
+
+
+def find_user(session: Session, tenant: Tenant, email: str) -> User:
+    user = session.scalar(
+        select(User).where(User.tenant_id == tenant.id, User.email == normalize_email(email))
+    )
+    if user is None:
+        raise NotFoundError(f"tenant {tenant.slug!r} has no user {email!r}")
+    return user
+
+
+def _named(session: Session, model: type[Role] | type[Group], tenant: Tenant, names: Sequence[str]):
+    """The tenant's roles or groups called ``names``, or an error naming the missing ones."""
+    found = {
+        item.name: item
+        for item in session.scalars(
+            select(model).where(model.tenant_id == tenant.id, model.name.in_(names))
+        )
+    }
+    missing = [name for name in names if name not in found]
+    if missing:
+        kind = "role" if model is Role else "group"
+        raise NotFoundError(f"tenant {tenant.slug!r} has no {kind} {', '.join(missing)}")
+    return [found[name] for name in dict.fromkeys(names)]
+
+
+def named_roles(session: Session, tenant: Tenant, names: Sequence[str]) -> list[Role]:
+    return _named(session, Role, tenant, names)
+
+
+def named_groups(session: Session, tenant: Tenant, names: Sequence[str]) -> list[Group]:
+    return _named(session, Group, tenant, names)
+
+
+def _attribute_rows(attributes: Mapping[str, Sequence[str]]) -> list[UserAttribute]:
+    rows = []
+    for key, values in attributes.items():
+        if not _ATTRIBUTE_KEY.match(key):
+            raise AtsparkError(f"invalid attribute key {key!r}: use letters, digits and _")
+        rows.extend(UserAttribute(key=key, value=value) for value in dict.fromkeys(values))
+    return rows
+
+
+def add_user(
+    platform: Platform,
+    tenant_slug: str,
+    email: str,
+    roles: Sequence[str],
+    groups: Sequence[str] = (),
+    attributes: Mapping[str, Sequence[str]] | None = None,
+) -> UserInfo:
+    """Add a user with at least one role; groups must exist; attributes may repeat a key."""
+    if not roles:
+        raise AtsparkError("a user needs at least one role (--role)")
+    with platform.control_plane.session() as session:
+        tenant = find_tenant(session, tenant_slug)
+        address = normalize_email(email)
+        if session.scalar(
+            select(User.id).where(User.tenant_id == tenant.id, User.email == address)
+        ):
+            raise ConflictError(f"tenant {tenant_slug!r} already has a user {address!r}")
+        user = User(
+            tenant_id=tenant.id,
+            email=address,
+            roles=named_roles(session, tenant, roles),
+            groups=named_groups(session, tenant, groups),
+            attributes=_attribute_rows(attributes or {}),
+        )
+        session.add(user)
+        session.flush()
+        return _user_info(user)
+
+
+def set_user(
+    platform: Platform,
+    tenant_slug: str,
+    email: str,
+    roles: Sequence[str] | None = None,
+    groups: Sequence[str] | None = None,
+    attributes: Mapping[str, Sequence[str]] | None = None,
+    clear_attributes: Sequence[str] = (),
+) -> UserInfo:
+    """Replace the roles or groups given, the values of each attribute key given, and clear keys."""
+    if roles is not None and not roles:
+        raise AtsparkError("a user needs at least one role (--role)")
+    with platform.control_plane.session() as session:
+        tenant = find_tenant(session, tenant_slug)
+        user = find_user(session, tenant, email)
+        if roles is not None:
+            user.roles = named_roles(session, tenant, roles)
+        if groups is not None:
+            user.groups = named_groups(session, tenant, groups)
+        replaced = set(attributes or {}) | set(clear_attributes)
+        kept = [a for a in user.attributes if a.key not in replaced]
+        user.attributes = kept + _attribute_rows(attributes or {})
+        session.flush()
+        return _user_info(user)
+
+
+def remove_user(platform: Platform, tenant_slug: str, email: str) -> None:
+    with platform.control_plane.session() as session:
+        session.delete(find_user(session, find_tenant(session, tenant_slug), email))
+
+
+def list_users(platform: Platform, tenant_slug: str) -> list[UserInfo]:
+    with platform.control_plane.session() as session:
+        tenant = find_tenant(session, tenant_slug)
+        users = session.scalars(
+            select(User).where(User.tenant_id == tenant.id).order_by(User.email)
+        )
+        return [_user_info(user) for user in users]
+
+
+def add_group(platform: Platform, tenant_slug: str, name: str) -> None:
+    check_identifier("group name", name)
+    with platform.control_plane.session() as session:
+        tenant = find_tenant(session, tenant_slug)
+        if session.scalar(select(Group.id).where(Group.tenant_id == tenant.id, Group.name == name)):
+            raise ConflictError(f"tenant {tenant_slug!r} already has a group {name!r}")
+        session.add(Group(tenant_id=tenant.id, name=name))
+
+
+def list_groups(platform: Platform, tenant_slug: str) -> list[str]:
+    with platform.control_plane.session() as session:
+        tenant = find_tenant(session, tenant_slug)
+        return list(
+            session.scalars(
+                select(Group.name).where(Group.tenant_id == tenant.id).order_by(Group.name)
+            )
+        )
+
+
+def add_role(platform: Platform, tenant_slug: str, name: str, permissions: Sequence[str]) -> None:
+    """Add a custom role; it reads rows only through policies, whatever its permissions."""
+    check_identifier("role name", name)
+    unknown = sorted(set(permissions) - set(PERMISSIONS))
+    if unknown:
+        raise AtsparkError(
+            f"unknown permission {', '.join(unknown)} (known: {', '.join(PERMISSIONS)})"
+        )
+    with platform.control_plane.session() as session:
+        tenant = find_tenant(session, tenant_slug)
+        if session.scalar(select(Role.id).where(Role.tenant_id == tenant.id, Role.name == name)):
+            raise ConflictError(f"tenant {tenant_slug!r} already has a role {name!r}")
+        session.add(Role(tenant_id=tenant.id, name=name, permissions=sorted(set(permissions))))
+
+
+def list_roles(platform: Platform, tenant_slug: str) -> list[dict]:
+    with platform.control_plane.session() as session:
+        tenant = find_tenant(session, tenant_slug)
+        roles = session.scalars(select(Role).where(Role.tenant_id == tenant.id).order_by(Role.name))
+        return [
+            {"name": r.name, "builtin": r.builtin, "permissions": list(r.permissions)}
+            for r in roles
+        ]

@@ -1,0 +1,99 @@
+"""``atspark user/group/role/policy/sql`` as people run them."""
+
+import json
+
+import pytest
+
+from governance import tenancy
+from tests.app.test_cli import run
+
+
+@pytest.fixture
+def acme(platform):
+    tenant = tenancy.create_tenant(platform, "acme")
+    with platform.warehouse(tenant.id, "acme").write() as connection:
+        connection.execute(
+            "CREATE TABLE acme.deals AS SELECT * FROM (VALUES (1, 'emea', 10.5), (2, 'apac', 20.0),"
+            " (3, 'emea', 30.25)) AS t(id, region, amount)"
+        )
+    return platform
+
+
+def test_identity_commands_and_a_governed_query_as_json(acme):
+    assert run("group", "add", "acme", "sales").returncode == 0
+    assert run("role", "add", "acme", "analyst", "--permission", "data.read").returncode == 0
+    added = run(
+        "user",
+        "add",
+        "acme",
+        "ana@acme.io",
+        "--role",
+        "analyst",
+        "--group",
+        "sales",
+        "--attr",
+        "region=emea",
+        "--attr",
+        "region=us",
+    )
+    assert added.returncode == 0, added.stderr
+    [user] = json.loads(run("user", "list", "acme", "--format", "json").stdout)
+    assert user["attributes"] == {"region": ["emea", "us"]} and user["groups"] == ["sales"]
+    policy = run(
+        "policy",
+        "add",
+        "acme",
+        "by_region",
+        "--table",
+        "deals",
+        "--filter",
+        "region IN ({{ user.attr.region }})",
+        "--group",
+        "sales",
+    )
+    assert policy.returncode == 0, policy.stderr
+    [listed] = json.loads(run("policy", "list", "acme", "--format", "json").stdout)
+    assert listed["table"] == "deals" and listed["groups"] == ["sales"]
+
+    result = run(
+        "sql",
+        "acme",
+        "--as",
+        "ana@acme.io",
+        "--format",
+        "json",
+        "SELECT id, amount FROM deals ORDER BY id",
+    )
+    assert result.returncode == 0, result.stderr
+    assert json.loads(result.stdout) == {
+        "columns": ["id", "amount"],
+        "rows": [[1, 10.5], [3, 30.25]],
+        "row_count": 2,
+    }
+    csv_out = run("sql", "acme", "--as", "ana@acme.io", "--format", "csv", "SELECT id FROM deals")
+    assert csv_out.stdout.split() == ["id", "1", "3"]
+
+
+@pytest.mark.parametrize(
+    "sql", ["DROP TABLE deals", "SELECT 1; SELECT 2", "SELECT * FROM read_csv('/etc/passwd')"]
+)
+def test_a_refused_query_exits_2_with_one_line(acme, sql):
+    run("user", "add", "acme", "boss@acme.io", "--role", "owner")
+    result = run("sql", "acme", "--as", "boss@acme.io", "--format", "json", sql)
+    assert result.returncode == 2
+    assert result.stdout == "" and len(result.stderr.strip().splitlines()) == 1
+    assert "Traceback" not in result.stderr
+    still = run(
+        "sql", "acme", "--as", "boss@acme.io", "--format", "json", "SELECT count(*) FROM deals"
+    )
+    assert json.loads(still.stdout)["rows"] == [[3]]
+
+
+def test_policy_add_refuses_bad_input_without_a_trace(acme):
+    result = run("policy", "add", "acme", "p", "--table", "deals", "--filter", "region = 'x'")
+    assert result.returncode == 1 and "--role or --group" in result.stderr
+    result = run(
+        "policy", "add", "acme", "p", "--table", "deals", "--filter", "(", "--role", "viewer"
+    )
+    assert result.returncode == 1 and "invalid policy filter" in result.stderr
+    assert json.loads(run("policy", "list", "acme", "--format", "json").stdout) == []
