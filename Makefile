@@ -31,7 +31,7 @@ lint: setup
 	uv run --frozen ruff check .
 
 test: setup lint
-	uv run --frozen pytest -q $(PYTEST_ARGS)
+	uv run --frozen pytest -q -n 2 $(PYTEST_ARGS)
 
 bench: setup
 	uv run --frozen python -m bench

@@ -44,13 +44,18 @@ class QueryFailed(AtsparkError):
     """The compiled query was accepted but failed or timed out while running."""
 
 
-def visible_tables(connection: duckdb.DuckDBPyConnection, schema: str) -> list[str]:
-    """The tenant's tables people may name: its schema, without the loader's bookkeeping."""
+def visible_tables(connection: duckdb.DuckDBPyConnection, schema: str) -> dict[str, list[str]]:
+    """The tenant's tables people may name, with their columns; no loader bookkeeping."""
     rows = connection.execute(
-        "SELECT table_name FROM duckdb_tables() WHERE database_name = ? AND schema_name = ?",
+        "SELECT table_name, column_name FROM duckdb_columns()"
+        " WHERE database_name = ? AND schema_name = ? ORDER BY table_name, column_index",
         [WAREHOUSE_CATALOG, schema],
     ).fetchall()
-    return sorted(name for (name,) in rows if not name.startswith(INTERNAL_TABLE_PREFIX))
+    tables: dict[str, list[str]] = {}
+    for table, column in rows:
+        if not table.startswith(INTERNAL_TABLE_PREFIX):
+            tables.setdefault(table, []).append(column)
+    return tables
 
 
 @contextmanager

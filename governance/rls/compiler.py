@@ -8,7 +8,7 @@ policy for a restricted reader: no rows). The passes, in order, are listed in
 ``governance.rls.passes``; each is a small function from expression to expression.
 """
 
-from collections.abc import Collection
+from collections.abc import Collection, Mapping
 
 from sqlglot.errors import SqlglotError
 
@@ -16,6 +16,7 @@ from governance.rls.context import DIALECTS, CompiledQuery, QueryRefused, Reader
 from governance.rls.passes.apply_policies import AppliedPolicies, apply_policies
 from governance.rls.passes.check_constructs import check_constructs
 from governance.rls.passes.check_functions import check_functions
+from governance.rls.passes.check_policy_columns import check_policy_columns
 from governance.rls.passes.generate import generate
 from governance.rls.passes.parse_one_statement import parse_one_statement
 from governance.rls.passes.refuse_unsafe_sources import refuse_unsafe_sources
@@ -25,10 +26,18 @@ from governance.rls.passes.resolve_tables import resolve_tables
 from governance.rls.passes.verify_output import verify_output
 
 
-def compile_query(sql: str, dialect: str, reader: Reader, tables: Collection[str]) -> CompiledQuery:
-    """Compile ``sql`` for ``reader``; ``tables`` are the tenant's visible tables."""
+def compile_query(
+    sql: str, dialect: str, reader: Reader, tables: Collection[str] | Mapping[str, Collection[str]]
+) -> CompiledQuery:
+    """Compile ``sql`` for ``reader``.
+
+    ``tables`` are the tenant's visible tables, or a mapping from each to its columns; with
+    columns, a policy naming a column its table lacks refuses the query.
+    """
     if dialect not in DIALECTS:
         raise QueryRefused(f"unsupported dialect: {dialect}")
+    if isinstance(tables, Mapping):
+        check_policy_columns(reader, tables, dialect)
     try:
         return _compile(sql, dialect, reader, tables)
     except RecursionError:

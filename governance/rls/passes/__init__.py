@@ -3,6 +3,8 @@
 Each is a function from a sqlglot expression to an expression (plus the context it needs), in the
 style of sqlglot's optimizer rules, with SQL fixture pairs in ``tests/governance/rls/fixtures``.
 
+0. ``check_policy_columns`` (when the caller passes each table's columns): refuses a read when a
+   policy names a column its table lacks.
 1. ``parse_one_statement``: text -> one statement; refuses templates, statement lists and
    statements that do not start like a query; strips comments and meta data.
 2. ``refuse_writes``: refuses DML, DDL, data-modifying CTEs, COPY, ATTACH, PRAGMA, SET, INSTALL,

@@ -128,6 +128,11 @@ def _validate_and_qualify(expression: exp.Expr, table: str, dialect: str) -> lis
     return sentinels
 
 
+def is_slot(column: exp.Column) -> bool:
+    """Whether ``column`` is a placeholder's sentinel rather than a column of the table."""
+    return column.name.startswith(_SLOT_PREFIX)
+
+
 def check_predicate(predicate: str, table: str, dialect: str) -> None:
     """Raise InvalidPredicate if ``predicate`` cannot be used as a policy on ``table``."""
     parse_predicate(predicate, table, dialect)
