@@ -112,8 +112,8 @@ class GovernedReads:
         started = time.perf_counter()
         compiled: CompiledQuery | None = None
         try:
-            with warehouse.read() as connection:
-                snapshot = warehouse.snapshots.current()
+            snapshot = warehouse.snapshots.current()  # read once: the key names what is attached
+            with warehouse.read(snapshot) as connection:
                 tables = visible_tables(connection, tenant_slug)
                 compiled = compile_query(sql, "duckdb", reader, tables)
                 key = cache_key(tenant_id, snapshot.sequence, reader, compiled.sql)

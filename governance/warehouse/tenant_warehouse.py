@@ -8,7 +8,7 @@ import duckdb
 
 from governance.errors import NotFoundError
 from governance.warehouse.duckdb_files import WAREHOUSE_CATALOG, attach_encrypted, new_connection
-from governance.warehouse.snapshots import SnapshotStore
+from governance.warehouse.snapshots import Snapshot, SnapshotStore
 
 
 class TenantWarehouse:
@@ -44,20 +44,21 @@ class TenantWarehouse:
 
         Not a governed read: only ingestion uses it, to see the state it committed before.
         """
-        with self._attached_current() as connection:
+        with self._attached(None) as connection:
             yield connection
 
     @contextmanager
-    def read(self) -> Iterator[duckdb.DuckDBPyConnection]:
-        """A read-only connection to the last published snapshot, with outside access locked."""
-        with self._attached_current() as connection:
+    def read(self, snapshot: Snapshot | None = None) -> Iterator[duckdb.DuckDBPyConnection]:
+        """A read-only connection to ``snapshot`` (default: the last published), access locked."""
+        with self._attached(snapshot) as connection:
             connection.execute("SET enable_external_access = false")
             connection.execute("SET lock_configuration = true")
             yield connection
 
     @contextmanager
-    def _attached_current(self) -> Iterator[duckdb.DuckDBPyConnection]:
-        current = self.snapshots.current()
+    def _attached(self, snapshot: Snapshot | None) -> Iterator[duckdb.DuckDBPyConnection]:
+        """``snapshot`` (default: the current one) attached read-only."""
+        current = snapshot or self.snapshots.current()
         if current is None:
             raise NotFoundError("this tenant's warehouse has not been provisioned")
         connection = new_connection()
