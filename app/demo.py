@@ -7,6 +7,7 @@ Demo tenants ``acme`` and ``globex`` each get a Stripe connection to a sandbox o
 import argparse
 import os
 import signal
+import socket
 import subprocess
 import sys
 import time
@@ -68,6 +69,18 @@ def _seed(platform: Platform, slug: str, name: str, sandbox_url: str) -> None:
         )
 
 
+def _busy_ports(ports: list[int]) -> list[int]:
+    """Those of ``ports`` something already listens on (the demo would talk to it otherwise)."""
+    busy = []
+    for port in ports:
+        with socket.socket() as probe:
+            try:
+                probe.bind((LOOPBACK, port))
+            except OSError:
+                busy.append(port)
+    return busy
+
+
 def _interrupt(_signum: int, _frame: object) -> None:
     """Stop once: later signals (make and uv forward Ctrl-C too) must not cut the clean-up short."""
     signal.signal(signal.SIGINT, signal.SIG_IGN)
@@ -84,12 +97,18 @@ def _arguments() -> argparse.Namespace:
 
 
 def _run(options: argparse.Namespace) -> None:
+    sandbox_ports = [options.sandbox_port + offset for offset in range(len(DEMO_TENANTS))]
+    busy = _busy_ports([options.dagster_port, options.app_port, *sandbox_ports])
+    if busy:
+        sys.exit(
+            f"port {', '.join(map(str, busy))} already in use: stop what listens there or pass "
+            "--dagster-port, --app-port or --sandbox-port"
+        )
     platform = Platform(get_settings())
     dagster_url = f"http://{LOOPBACK}:{options.dagster_port}"
     app_url = f"http://{LOOPBACK}:{options.app_port}"
     with ExitStack() as stack:
-        for offset, (slug, name, seed) in enumerate(DEMO_TENANTS):
-            port = str(options.sandbox_port + offset)
+        for port, (slug, name, seed) in zip(sandbox_ports, DEMO_TENANTS, strict=True):
             _start(
                 stack,
                 str(BIN / "atspark"),
@@ -97,7 +116,7 @@ def _run(options: argparse.Namespace) -> None:
                 "serve",
                 "stripe",
                 "--port",
-                port,
+                str(port),
                 "--seed",
                 str(seed),
             )

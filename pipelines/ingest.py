@@ -3,9 +3,11 @@
 The CLI (``atspark ingest``) and the Dagster assets both run this function.
 """
 
+import gc
 import os
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 
 import dlt
@@ -63,7 +65,8 @@ def ingest(
     the re-run resumes from the incremental state stored in it.
     """
     try:
-        return _ingest(platform, tenant_slug, connection_name, on_progress or (lambda _s: None))
+        with _long_lived_objects_frozen():
+            return _ingest(platform, tenant_slug, connection_name, on_progress or (lambda _s: None))
     except PipelineStepFailed as failure:
         cause = _user_error(failure)
         if cause is None:
@@ -113,6 +116,21 @@ def _ingest(
         time.perf_counter() - started,
         snapshot.sequence if snapshot else None,
     )
+
+
+@contextmanager
+def _long_lived_objects_frozen() -> Iterator[None]:
+    """Spare the objects that exist before a run (imported modules, mostly) from garbage scans.
+
+    A run allocates millions of short-lived objects, so the collector runs full collections,
+    and each would walk every object the process already held: 15% of a 200,000-row run.
+    ``gc.freeze`` parks those objects for the run's length; ``unfreeze`` hands them back.
+    """
+    gc.freeze()
+    try:
+        yield
+    finally:
+        gc.unfreeze()
 
 
 def _user_error(failure: BaseException) -> AtsparkError | None:

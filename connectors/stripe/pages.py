@@ -35,11 +35,36 @@ def _retry_after(state: Any) -> float:
 def _fetch(client: stripe.StripeClient, path: str, params: dict[str, Any]) -> dict[str, Any]:
     """One page; 5xx and connection errors are retried by the SDK (``max_network_retries``)."""
     try:
-        return client.raw_request("get", path, **params).data
+        return _get_page(client, path, params)
     except (stripe.AuthenticationError, stripe.PermissionError) as error:
         raise AtsparkError(
             f"Stripe refused the API key for {path} (HTTP {error.http_status}): check the "
             "connection's api_key secret"
+        ) from None
+
+
+def _get_page(client: stripe.StripeClient, path: str, params: dict[str, Any]) -> dict[str, Any]:
+    """``StripeClient.raw_request`` without its success-path parse.
+
+    The SDK parses every body with ``json.loads(object_pairs_hook=OrderedDict)``: 2.3 s per
+    78,000 charges and customers here, twice what turning them into Arrow costs. Going one level
+    down keeps what the SDK is for (auth headers, API version, retries of 5xx/409/connection
+    errors, telemetry, and its typed errors for any non-2xx reply) and parses pages with orjson.
+    Both calls are private to the SDK, whose version ``uv.lock`` pins; the connector's tests
+    exercise both paths (pages, auth errors, 429s, 5xx retries, a non-JSON body).
+    """
+    requestor = client._requestor
+    body, status, headers = requestor.request_raw(
+        "get", path, params, base_address="api", api_mode="V1", usage=["raw_request"]
+    )
+    if not 200 <= status < 300:
+        requestor._interpret_response(body, status, headers, "V1")  # raises the SDK's error
+    try:
+        return orjson.loads(body)
+    except orjson.JSONDecodeError:
+        raise AtsparkError(
+            f"Stripe answered {path} with a body that is not JSON (HTTP {status}): check the "
+            "connection's base_url"
         ) from None
 
 

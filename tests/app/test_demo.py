@@ -2,6 +2,7 @@
 
 import os
 import signal
+import socket
 import subprocess
 import sys
 import time
@@ -9,22 +10,28 @@ import time
 import httpx
 import psutil
 
-from tests.fixtures.services import free_port
+from tests.fixtures.services import free_port, free_port_pair
 
 
 def test_demo_serves_dagster_and_the_app_and_stops_everything_on_ctrl_c(settings, tmp_path):
-    dagster_port, app_port, sandbox_port = free_port(), free_port(), free_port()
+    dagster_port, app_port, sandbox_port = free_port(), free_port(), free_port_pair()
     env = {**os.environ, "DAGSTER_HOME": str(tmp_path / "dagster")}
     (tmp_path / "dagster").mkdir()
-    launcher = subprocess.Popen(
-        [sys.executable, "-m", "app.demo", "--dagster-port", str(dagster_port),
-         "--app-port", str(app_port), "--sandbox-port", str(sandbox_port)],
-        env=env, stdout=subprocess.PIPE, stderr=subprocess.DEVNULL, text=True,
-    )  # fmt: skip
+    errors = tmp_path / "stderr.txt"
+    ports = ["--dagster-port", str(dagster_port), "--app-port", str(app_port)]
+    with errors.open("w") as stderr:
+        launcher = subprocess.Popen(
+            [sys.executable, "-m", "app.demo", *ports, "--sandbox-port", str(sandbox_port)],
+            env=env,
+            stdout=subprocess.PIPE,
+            stderr=stderr,
+            text=True,
+        )
     printed = []
     deadline = time.monotonic() + 240
     while "Press Ctrl-C to stop." not in printed:
-        assert launcher.poll() is None and time.monotonic() < deadline, printed
+        running = launcher.poll() is None and time.monotonic() < deadline
+        assert running, (printed, errors.read_text()[-3000:])
         printed.append(launcher.stdout.readline().strip())
     children = psutil.Process(launcher.pid).children(recursive=True)
     try:
@@ -41,3 +48,23 @@ def test_demo_serves_dagster_and_the_app_and_stops_everything_on_ctrl_c(settings
         for child in children:
             if child.is_running():
                 child.kill()
+
+
+def test_demo_refuses_a_busy_port_before_it_starts_anything(settings, tmp_path):
+    with socket.socket() as taken:
+        taken.bind(("127.0.0.1", 0))
+        taken.listen()
+        busy = taken.getsockname()[1]
+        ports = ["--app-port", str(busy), "--dagster-port", str(free_port())]
+        launched = subprocess.run(
+            [sys.executable, "-m", "app.demo", *ports, "--sandbox-port", str(free_port_pair())],
+            capture_output=True,
+            text=True,
+            timeout=60,
+        )
+    assert launched.returncode == 1
+    assert launched.stderr.strip() == (
+        f"port {busy} already in use: stop what listens there or pass --dagster-port, "
+        "--app-port or --sandbox-port"
+    )
+    assert not settings.home.exists() or not any(settings.home.iterdir())

@@ -12,7 +12,11 @@ from urllib.parse import parse_qs
 
 import httpx
 import pytest
+from starlette.applications import Starlette
+from starlette.responses import PlainTextResponse
+from starlette.routing import Route
 
+from connectors.sandbox.server import running
 from connectors.sandbox.stripe import generate, running_stripe_sandbox
 from connectors.stripe.streams import STREAMS
 from governance import tenancy
@@ -137,3 +141,17 @@ def test_a_killed_run_publishes_nothing_and_the_rerun_loses_and_duplicates_nothi
     assert warehouse_counts(platform, expected) == expected
     assert not list(snapshots.snapshots_dir.glob("draft-*"))
     assert not any(platform.settings.runs_dir.iterdir())
+
+
+def test_a_reply_that_is_not_json_is_a_clear_error_and_publishes_nothing(platform):
+    async def not_stripe(request):
+        return PlainTextResponse("<html>captive portal</html>")
+
+    app = Starlette(routes=[Route("/v1/{resource}", not_stripe)])
+    with running(app) as url:
+        connect(platform, url, streams="customers")
+        tenant = tenancy.get_tenant(platform, "acme")
+        before = platform.warehouse(tenant.id, "acme").snapshots.current()
+        with pytest.raises(AtsparkError, match=r"/v1/customers with a body that is not JSON"):
+            ingest(platform, "acme", "stripe")
+        assert platform.warehouse(tenant.id, "acme").snapshots.current() == before
