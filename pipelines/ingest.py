@@ -107,7 +107,7 @@ def _ingest(
         report("loading")
         with warehouse.write() as draft:
             pipeline.load(destination=warehouse_destination(draft))
-        snapshot = warehouse.snapshots.current()
+        snapshot = warehouse.last_published
     report("published")
     return IngestResult(
         tenant.slug,

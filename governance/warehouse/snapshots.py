@@ -36,6 +36,14 @@ class Snapshot:
         return cls(int(sequence), published, path)
 
 
+@dataclass
+class Draft:
+    """A writer's private copy; ``published`` names the snapshot it became, once it has."""
+
+    path: Path
+    published: Snapshot | None = None
+
+
 class SnapshotStore:
     """The snapshots, pointer and locks of one tenant's warehouse directory."""
 
@@ -82,7 +90,7 @@ class SnapshotStore:
                 fcntl.flock(handle, fcntl.LOCK_UN)
 
     @contextmanager
-    def writing(self) -> Iterator[Path]:
+    def writing(self) -> Iterator[Draft]:
         """Hold the tenant's write lock and yield a private copy of the current snapshot.
 
         When the block ends normally the copy (its connection closed by the caller) is published;
@@ -90,15 +98,15 @@ class SnapshotStore:
         """
         with self.lock("write"):
             self._discard_unpublished()
-            draft = self.snapshots_dir / f"draft-{uuid.uuid4().hex}"
+            draft = Draft(self.snapshots_dir / f"draft-{uuid.uuid4().hex}")
             current = self.current()
             if current is not None:
-                shutil.copyfile(current.path, draft)
+                shutil.copyfile(current.path, draft.path)
             try:
                 yield draft
-                self._publish(draft, current)
+                draft.published = self._publish(draft.path, current)
             finally:
-                for leftover in (draft, draft.with_name(draft.name + ".wal")):
+                for leftover in (draft.path, draft.path.with_name(draft.path.name + ".wal")):
                     leftover.unlink(missing_ok=True)
 
     def prune(self, older_than: datetime) -> list[Snapshot]:
@@ -113,7 +121,7 @@ class SnapshotStore:
             snapshot.path.unlink(missing_ok=True)
         return removed
 
-    def _publish(self, draft: Path, previous: Snapshot | None) -> None:
+    def _publish(self, draft: Path, previous: Snapshot | None) -> Snapshot:
         if draft.with_name(draft.name + ".wal").exists():
             raise RuntimeError("snapshot draft still has a write-ahead log: close it first")
         sequence = (previous.sequence + 1) if previous else 1
@@ -123,6 +131,7 @@ class SnapshotStore:
         _fsync(draft)
         os.replace(draft, final)
         _atomic_write(self.pointer, json.dumps({"snapshot": final.name}))
+        return Snapshot.from_path(final)
 
     def _discard_unpublished(self) -> None:
         """Remove drafts left behind by a writer that crashed while holding the lock."""

@@ -18,6 +18,8 @@ class TenantWarehouse:
         self.snapshots = SnapshotStore(directory)
         self.schema = schema
         self._key = key
+        self.last_published: Snapshot | None = None
+        """The snapshot this object's last ``write`` published (another writer may follow it)."""
 
     def provision(self) -> None:
         """Create the directory and a first, empty snapshot holding the tenant schema."""
@@ -31,12 +33,13 @@ class TenantWarehouse:
         with self.snapshots.writing() as draft:
             connection = new_connection()
             try:
-                attach_encrypted(connection, draft, self._key(), read_only=False)
+                attach_encrypted(connection, draft.path, self._key(), read_only=False)
                 yield connection
                 connection.execute("USE memory")
                 connection.execute(f"DETACH {WAREHOUSE_CATALOG}")
             finally:
                 connection.close()
+        self.last_published = draft.published
 
     @contextmanager
     def read_for_load(self) -> Iterator[duckdb.DuckDBPyConnection]:

@@ -29,6 +29,17 @@ def test_a_successful_write_is_published_as_a_new_snapshot(warehouse):
     assert [s.sequence for s in warehouse.snapshots.history()] == [1, 2]
 
 
+def test_a_writer_knows_the_snapshot_it_published_after_another_has_followed(warehouse):
+    other = TenantWarehouse(warehouse.snapshots.directory, "acme", lambda: KEY)
+    with warehouse.write() as connection:
+        connection.execute("CREATE TABLE acme.t AS SELECT 1 AS v")
+    with other.write() as connection:
+        connection.execute("INSERT INTO acme.t VALUES (2)")
+    assert warehouse.last_published.sequence == 2
+    assert other.last_published == warehouse.snapshots.current()
+    assert other.last_published.sequence == 3
+
+
 def test_a_failed_write_publishes_nothing_and_leaves_no_draft(warehouse):
     with warehouse.write() as connection:
         connection.execute("CREATE TABLE acme.t AS SELECT 1 AS v")
@@ -36,6 +47,7 @@ def test_a_failed_write_publishes_nothing_and_leaves_no_draft(warehouse):
         connection.execute("INSERT INTO acme.t SELECT range FROM range(100)")
         raise RuntimeError("boom")
     assert _count(warehouse) == 1
+    assert warehouse.last_published == warehouse.snapshots.current()
     assert not list(warehouse.snapshots.snapshots_dir.glob("draft-*"))
 
 
