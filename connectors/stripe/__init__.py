@@ -1,6 +1,8 @@
 """The Stripe connector, built on the official ``stripe`` SDK."""
 
-from collections.abc import Mapping
+from collections.abc import Callable, Iterator, Mapping
+from contextlib import AbstractContextManager, contextmanager
+from functools import partial
 from typing import Any, ClassVar
 
 import dlt
@@ -33,16 +35,33 @@ class StripeConnector(HttpConnector):
         _selected(config.get("streams"))
 
     def source(self, connection: ConnectionSpec) -> DltSource:
-        client = stripe.StripeClient(
+        open_client = partial(
+            _open_client,
             connection.secrets["api_key"],
-            base_addresses={"api": self.base_url(connection)},
-            max_network_retries=self.max_network_retries,
-            # the SDK's httpx transport: a third less time per page than its default (requests)
-            http_client=stripe.HTTPXClient(allow_sync_methods=True),
+            self.base_url(connection),
+            self.max_network_retries,
         )
         selected = _selected(connection.config.get("streams"))
-        resources = [_resource(client, stream) for stream in selected]
+        resources = [_resource(open_client, stream) for stream in selected]
         return dlt.source(name=connection.name, max_table_nesting=0)(lambda: resources)()
+
+
+@contextmanager
+def _open_client(api_key: str, base_url: str, retries: int) -> Iterator[stripe.StripeClient]:
+    """A client on the SDK's httpx transport, its connections closed when the block ends.
+
+    httpx takes a third less time per page here than the SDK's default transport, requests.
+    """
+    transport = stripe.HTTPXClient(allow_sync_methods=True)
+    try:
+        yield stripe.StripeClient(
+            api_key,
+            base_addresses={"api": base_url},
+            max_network_retries=retries,
+            http_client=transport,
+        )
+    finally:
+        transport.close()
 
 
 def _selected(wanted: str | None) -> list[StripeStream]:
@@ -59,13 +78,16 @@ def _selected(wanted: str | None) -> list[StripeStream]:
     return [by_name[name] for name in names]
 
 
-def _resource(client: stripe.StripeClient, stream: StripeStream) -> Any:
+def _resource(
+    open_client: Callable[[], AbstractContextManager[stripe.StripeClient]], stream: StripeStream
+) -> Any:
     def objects(
         cursor: dlt.sources.incremental[int] = dlt.sources.incremental(
             stream.spec.cursor, initial_value=0
         ),
     ):
-        yield from list_pages(client, stream.path, stream.params, cursor.last_value)
+        with open_client() as client:
+            yield from list_pages(client, stream.path, stream.params, cursor.last_value)
 
     return dlt.resource(
         objects,
