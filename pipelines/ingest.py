@@ -4,6 +4,7 @@ The CLI (``atspark ingest``) and the Dagster assets both run this function.
 """
 
 import gc
+import logging
 import os
 import time
 from collections.abc import Callable, Iterator
@@ -25,6 +26,24 @@ from pipelines.workspace import run_workspace
 ProgressCallback = Callable[[str], None]
 
 os.environ.setdefault("RUNTIME__DLTHUB_TELEMETRY", "false")
+
+
+class _RoutineSchemaNotices(logging.Filter):
+    """Drops dlt's notices that are routine for API sources and not for whoever runs a load.
+
+    API objects carry every field, often null: dlt warns about each column a load left all-null
+    (it appears once a value arrives, and the schema-drift check reports it then) and about each
+    Arrow batch whose inferred types differ from the schema's (dlt keeps the schema's).
+    """
+
+    ROUTINE = ("did not receive any data during this load", "several column hints were different")
+
+    def filter(self, record: logging.LogRecord) -> bool:
+        message = record.getMessage()
+        return not any(notice in message for notice in self.ROUTINE)
+
+
+logging.getLogger("dlt").addFilter(_RoutineSchemaNotices())
 
 
 @dataclass(frozen=True)

@@ -8,6 +8,8 @@ from pathlib import Path
 
 import pytest
 
+from connectors.sandbox.stripe import running_stripe_sandbox
+
 ATSPARK = str(Path(sys.executable).parent / "atspark")
 
 
@@ -104,3 +106,17 @@ def test_a_bad_kms_setting_is_a_clear_error(settings, monkeypatch):
     result = run("tenant", "list")
     assert result.returncode == 1
     assert "ATSPARK_KMS" in result.stderr and "Traceback" not in result.stderr
+
+
+def test_ingest_prints_a_summary_without_dlts_routine_schema_notices(settings):
+    with running_stripe_sandbox(seed=3, customers=40, rate_limit_every=None) as url:
+        assert run("tenant", "create", "acme").returncode == 0
+        config, secret = f"base_url={url}", "api_key=sk_test_sandbox"
+        added = run("connection", "add", "acme", "stripe", "--config", config, "--secret", secret)
+        assert added.returncode == 0
+        ingested = run("ingest", "acme")
+    assert ingested.returncode == 0, ingested.stderr
+    output = ingested.stdout + ingested.stderr
+    assert "acme/stripe:" in output and "rows into 11 tables" in output
+    assert "did not receive any data" not in output
+    assert "WARNING" not in output
