@@ -3,12 +3,8 @@
 The CLI (``atspark ingest``) and the Dagster assets both run this function.
 """
 
-import gc
-import logging
-import os
 import time
-from collections.abc import Callable, Iterator
-from contextlib import contextmanager
+from collections.abc import Callable
 from dataclasses import dataclass, field
 
 import dlt
@@ -21,29 +17,10 @@ from governance.errors import AtsparkError
 from governance.platform import Platform
 from governance.tenancy import connection_secrets, get_connection, get_tenant
 from pipelines.destination import warehouse_destination
+from pipelines.runtime import long_lived_objects_frozen
 from pipelines.workspace import run_workspace
 
 ProgressCallback = Callable[[str], None]
-
-os.environ.setdefault("RUNTIME__DLTHUB_TELEMETRY", "false")
-
-
-class _RoutineSchemaNotices(logging.Filter):
-    """Drops dlt's notices that are routine for API sources and not for whoever runs a load.
-
-    API objects carry every field, often null: dlt warns about each column a load left all-null
-    (it appears once a value arrives, and the schema-drift check reports it then) and about each
-    Arrow batch whose inferred types differ from the schema's (dlt keeps the schema's).
-    """
-
-    ROUTINE = ("did not receive any data during this load", "several column hints were different")
-
-    def filter(self, record: logging.LogRecord) -> bool:
-        message = record.getMessage()
-        return not any(notice in message for notice in self.ROUTINE)
-
-
-logging.getLogger("dlt").addFilter(_RoutineSchemaNotices())
 
 
 @dataclass(frozen=True)
@@ -84,7 +61,7 @@ def ingest(
     the re-run resumes from the incremental state stored in it.
     """
     try:
-        with _long_lived_objects_frozen():
+        with long_lived_objects_frozen():
             return _ingest(platform, tenant_slug, connection_name, on_progress or (lambda _s: None))
     except PipelineStepFailed as failure:
         cause = _user_error(failure)
@@ -135,21 +112,6 @@ def _ingest(
         time.perf_counter() - started,
         snapshot.sequence if snapshot else None,
     )
-
-
-@contextmanager
-def _long_lived_objects_frozen() -> Iterator[None]:
-    """Spare the objects that exist before a run (imported modules, mostly) from garbage scans.
-
-    A run allocates millions of short-lived objects, so the collector runs full collections,
-    and each would walk every object the process already held: 15% of a 200,000-row run.
-    ``gc.freeze`` parks those objects for the run's length; ``unfreeze`` hands them back.
-    """
-    gc.freeze()
-    try:
-        yield
-    finally:
-        gc.unfreeze()
 
 
 def _user_error(failure: BaseException) -> AtsparkError | None:
