@@ -110,13 +110,13 @@ class SnapshotStore:
                     leftover.unlink(missing_ok=True)
 
     def prune(self, older_than: datetime) -> list[Snapshot]:
-        """Delete snapshots published before ``older_than``, except the current one."""
-        current = self.current()
-        removed = [
-            s
-            for s in self.history()
-            if s.published_at < older_than and (current is None or s.path != current.path)
-        ]
+        """Delete the snapshots no moment from ``older_than`` on needs.
+
+        Those published before it go, except the one current at ``older_than``: it holds the
+        state of every moment from then until the next publish (and may be the current one).
+        """
+        kept = self.as_of(older_than)
+        removed = [s for s in self.history() if s.published_at < older_than and s != kept]
         for snapshot in removed:
             snapshot.path.unlink(missing_ok=True)
         return removed

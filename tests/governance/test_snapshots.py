@@ -81,6 +81,19 @@ def test_prune_keeps_the_current_snapshot(warehouse):
     assert store.history() == [store.current()]
 
 
+def test_prune_keeps_what_every_moment_since_the_cutoff_needs(warehouse):
+    store = warehouse.snapshots
+    for _ in range(3):
+        with warehouse.write():
+            pass
+    first, second, third, fourth = store.history()
+    cutoff = third.published_at - timedelta(microseconds=1)  # second is current at the cutoff
+    moments = [cutoff, third.published_at, fourth.published_at + timedelta(days=1)]
+    before = [store.as_of(moment) for moment in moments]
+    assert store.prune(cutoff) == [first]
+    assert [store.as_of(moment) for moment in moments] == before == [second, third, fourth]
+
+
 def test_a_draft_left_by_a_crashed_writer_is_discarded(tmp_path, warehouse):
     crashed = warehouse.snapshots.snapshots_dir / "draft-crashed"
     crashed.write_bytes(b"partial")
