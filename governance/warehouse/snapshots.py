@@ -43,6 +43,11 @@ class Draft:
     path: Path
     published: Snapshot | None = None
 
+    @property
+    def wal(self) -> Path:
+        """DuckDB's write-ahead log beside the draft, present while a connection has it open."""
+        return self.path.with_name(self.path.name + ".wal")
+
 
 class SnapshotStore:
     """The snapshots, pointer and locks of one tenant's warehouse directory."""
@@ -104,9 +109,9 @@ class SnapshotStore:
                 shutil.copyfile(current.path, draft.path)
             try:
                 yield draft
-                draft.published = self._publish(draft.path, current)
+                draft.published = self._publish(draft, current)
             finally:
-                for leftover in (draft.path, draft.path.with_name(draft.path.name + ".wal")):
+                for leftover in (draft.path, draft.wal):
                     leftover.unlink(missing_ok=True)
 
     def prune(self, older_than: datetime) -> list[Snapshot]:
@@ -121,15 +126,15 @@ class SnapshotStore:
             snapshot.path.unlink(missing_ok=True)
         return removed
 
-    def _publish(self, draft: Path, previous: Snapshot | None) -> Snapshot:
-        if draft.with_name(draft.name + ".wal").exists():
+    def _publish(self, draft: Draft, previous: Snapshot | None) -> Snapshot:
+        if draft.wal.exists():
             raise RuntimeError("snapshot draft still has a write-ahead log: close it first")
         sequence = (previous.sequence + 1) if previous else 1
         micros = max(time.time_ns() // 1000, _micros(previous) + 1)
         final = self.snapshots_dir / f"{sequence:010d}-{micros}{SNAPSHOT_SUFFIX}"
-        os.chmod(draft, 0o600)
-        _fsync(draft)
-        os.replace(draft, final)
+        os.chmod(draft.path, 0o600)
+        _fsync(draft.path)
+        os.replace(draft.path, final)
         _atomic_write(self.pointer, json.dumps({"snapshot": final.name}))
         return Snapshot.from_path(final)
 

@@ -857,9 +857,8 @@ def check(database: Database, case: Case) -> None:
     assert set(compiled.policies) <= {p.name for p in case.reader.policies}, compiled.policies
     actual = run(database.full, compiled.sql)
     context = f"query:    {case.sql}\ncompiled: {compiled.sql}"
-    hidden = hidden_only_texts(database, case, (case.sql, compiled.sql))
     if actual[0] == "error":
-        assert_reveals_nothing_hidden(actual, hidden, context)
+        assert_reveals_nothing_hidden(database, case, compiled.sql, actual, context)
     if expected[0] == actual[0] == "rows":
         assert_same_rows(case, actual[1], expected[1], context)
     elif expected[0] != actual[0]:
@@ -873,7 +872,7 @@ def check(database: Database, case: Case) -> None:
         if actual[0] == on_copy[0] == "rows":
             assert_same_rows(case, actual[1], on_copy[1], context)
         elif actual[0] == "rows":
-            assert_reveals_nothing_hidden(actual, hidden, context)
+            assert_reveals_nothing_hidden(database, case, compiled.sql, actual, context)
 
 
 def hidden_only_texts(database: Database, case: Case, queries: Sequence[str]) -> set[str]:
@@ -895,7 +894,10 @@ def hidden_only_texts(database: Database, case: Case, queries: Sequence[str]) ->
     return {value for value in hidden if not any(value in query for query in queries)}
 
 
-def assert_reveals_nothing_hidden(outcome: Outcome, hidden: set[str], context: str) -> None:
+def assert_reveals_nothing_hidden(
+    database: Database, case: Case, compiled_sql: str, outcome: Outcome, context: str
+) -> None:
+    hidden = hidden_only_texts(database, case, (case.sql, compiled_sql))
     shown = str(outcome[1])  # DuckDB's messages and Python's reprs both quote text as '...'
     leaked = sorted(value for value in hidden if f"'{value}'" in shown)
     assert not leaked, (
