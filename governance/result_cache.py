@@ -25,10 +25,14 @@ def cache_key(tenant_id: str, snapshot: int, reader: Reader, compiled_sql: str) 
 
 
 class ResultCache:
-    """Least-recently-used results, at most ``max_entries`` of them; thread-safe."""
+    """Least-recently-used results, at most ``max_bytes`` of them in all; thread-safe.
 
-    def __init__(self, max_entries: int = 256) -> None:
-        self._entries: LRUCache[str, Any] = LRUCache(max_entries)
+    A result's size is its ``nbytes`` (the governed path measures every result); a result larger
+    than the whole cache is not kept.
+    """
+
+    def __init__(self, max_bytes: int = 256 * 1024**2) -> None:
+        self._entries: LRUCache[str, Any] = LRUCache(max_bytes, getsizeof=_size_of)
         self._lock = threading.Lock()
 
     def get(self, key: str) -> Any | None:
@@ -37,4 +41,9 @@ class ResultCache:
 
     def put(self, key: str, value: Any) -> None:
         with self._lock:
-            self._entries[key] = value
+            if _size_of(value) <= self._entries.maxsize:
+                self._entries[key] = value
+
+
+def _size_of(value: Any) -> int:
+    return max(1, int(getattr(value, "nbytes", 1)))

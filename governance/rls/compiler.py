@@ -14,10 +14,13 @@ from sqlglot.errors import SqlglotError
 
 from governance.rls.context import DIALECTS, CompiledQuery, QueryRefused, Reader
 from governance.rls.passes.apply_policies import AppliedPolicies, apply_policies
+from governance.rls.passes.canonicalize import canonicalize
 from governance.rls.passes.check_constructs import check_constructs
 from governance.rls.passes.check_functions import check_functions
 from governance.rls.passes.check_policy_columns import check_policy_columns
+from governance.rls.passes.check_types import check_types
 from governance.rls.passes.generate import generate
+from governance.rls.passes.name_expression_columns import name_expression_columns
 from governance.rls.passes.parse_one_statement import parse_one_statement
 from governance.rls.passes.refuse_unsafe_sources import refuse_unsafe_sources
 from governance.rls.passes.refuse_writes import refuse_writes
@@ -51,13 +54,20 @@ def _compile(sql: str, dialect: str, reader: Reader, tables: Collection[str]) ->
     expression = refuse_writes(expression)
     expression = refuse_unsafe_sources(expression, sql, dialect)
     expression = check_functions(expression, dialect)
+    expression = check_types(expression, dialect)
     expression = check_constructs(expression)
+    expression = canonicalize(expression, dialect)
+    expression = name_expression_columns(expression, dialect)
     expression = resolve_tables(expression, dialect, reader.tenant_schema, tables)
     applied = AppliedPolicies()
     predicates = PolicyPredicates(reader, dialect, case_insensitive=dialect == "duckdb")
     expression = apply_policies(expression, reader, dialect, predicates, applied)
+    sql = generate(expression, dialect)
+    verified = verify_output(expression, sql, dialect, reader, tables, predicates)
     return CompiledQuery(
-        sql=verify_output(generate(expression, dialect), dialect, reader),
+        sql=verified.sql,
         tables=tuple(applied.tables),
         policies=tuple(applied.policies),
+        wrappers=verified.wrappers,
+        tree=expression,
     )

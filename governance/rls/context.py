@@ -3,6 +3,8 @@
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 
+from sqlglot import exp
+
 from governance.errors import AtsparkError
 
 DIALECTS = ("duckdb", "bigquery")
@@ -43,8 +45,15 @@ class Reader:
 
 @dataclass(frozen=True)
 class CompiledQuery:
-    """The SQL to execute, the tenant tables it reads and the policies applied to them."""
+    """The SQL to execute, the tenant tables it reads and the policies applied to them.
+
+    ``wrappers`` is the SQL of each distinct policy wrapper the query reads a tenant table
+    through (none for an unrestricted reader), for the executing connection to check again;
+    ``tree`` is the tree ``sql`` parses to.
+    """
 
     sql: str
     tables: tuple[str, ...]
     policies: tuple[str, ...]
+    wrappers: tuple[str, ...] = ()
+    tree: exp.Expr | None = field(default=None, compare=False, repr=False)

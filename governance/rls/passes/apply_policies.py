@@ -157,8 +157,24 @@ def _filtered(
     masked: bool,
     row_alias: str,
 ) -> exp.Subquery:
+    select = policy_wrapper(schema, canonical, condition, masked, row_alias)
+    replacement = exp.Subquery(this=select, alias=_alias(table))
+    for key in _MOVED_TO_REPLACEMENT:
+        value = table.args.get(key)
+        if value:
+            replacement.set(key, value)
+    return replacement
+
+
+def policy_wrapper(
+    schema: str, table: str, condition: exp.Expr, masked: bool, row_alias: str
+) -> exp.Select:
+    """``SELECT <* or mask> FROM "<schema>"."<table>" AS <row_alias> WHERE <condition>``.
+
+    ``condition`` is used as is (not copied); the mask gets a copy of it.
+    """
     source = exp.Table(
-        this=exp.to_identifier(canonical, quoted=True),
+        this=exp.to_identifier(table, quoted=True),
         db=exp.to_identifier(schema, quoted=True),
         alias=exp.TableAlias(this=exp.to_identifier(row_alias)),
     )
@@ -167,12 +183,6 @@ def _filtered(
         projection: exp.Expr = exp.Case(ifs=[mask])
     else:
         projection = exp.Star()
-    select = exp.Select(
+    return exp.Select(
         expressions=[projection], from_=exp.From(this=source), where=exp.Where(this=condition)
     )
-    replacement = exp.Subquery(this=select, alias=_alias(table))
-    for key in _MOVED_TO_REPLACEMENT:
-        value = table.args.get(key)
-        if value:
-            replacement.set(key, value)
-    return replacement

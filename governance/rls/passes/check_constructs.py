@@ -5,6 +5,8 @@ dialect oddities, statement fragments) is refused as an unsupported construct in
 passed through unexamined. Functions are checked by ``check_functions``.
 """
 
+import re
+
 from sqlglot import exp
 
 from governance.rls.context import QueryRefused
@@ -48,6 +50,7 @@ ALLOWED_CONSTRUCTS: frozenset[type[exp.Expr]] = (
 )
 
 _PARAMETERS = (exp.Placeholder, exp.Parameter, exp.SessionParameter)
+_WORD = re.compile(r"[A-Za-z_][A-Za-z0-9_]*")
 
 
 def check_constructs(expression: exp.Expr) -> exp.Expr:
@@ -65,6 +68,9 @@ def unsupported_construct(node: exp.Expr) -> str | None:
         # DuckDB's PIVOT statement: sqlglot's DuckDB generator unqualifies every column inside
         # it, which would unqualify the policy predicates of the tables it reads.
         return "unsupported SQL construct: PIVOT statement (write FROM ... PIVOT (...) instead)"
+    if isinstance(node, exp.Var) and not _WORD.fullmatch(node.name):
+        # A Var is written back as raw text: only a plain word (a date part, a keyword) is safe.
+        return f"unsupported SQL construct: {node.name[:40]!r} where a keyword belongs"
     if isinstance(node, exp.Func) or type(node) in ALLOWED_CONSTRUCTS:
         return None
     if isinstance(node, _PARAMETERS):

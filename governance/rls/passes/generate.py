@@ -11,11 +11,16 @@ from sqlglot.errors import ErrorLevel, UnsupportedError
 from governance.rls.context import QueryRefused
 
 
-def generate(expression: exp.Expr, dialect: str) -> str:
-    """SQL for ``expression`` in ``dialect`` (the tree is not copied)."""
+def generate(expression: exp.Expr, dialect: str, *, copy: bool = False) -> str:
+    """SQL for ``expression`` in ``dialect``.
+
+    Without ``copy`` the dialect's transforms may rewrite the tree in place as they write: the
+    tree then is what the SQL says (``verify_output`` compares the two). With it, the tree is
+    left as it was.
+    """
     try:
         return expression.sql(
-            dialect=dialect, copy=False, comments=False, unsupported_level=ErrorLevel.RAISE
+            dialect=dialect, copy=copy, comments=False, unsupported_level=ErrorLevel.RAISE
         )
     except UnsupportedError as error:
         raise QueryRefused(f"unsupported SQL construct: {error}") from None

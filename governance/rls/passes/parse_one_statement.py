@@ -4,6 +4,12 @@ Refused here, before anything is parsed: template syntax (``{{ }}``, ``{% %}``, 
 expanded by no one, so never trusted), more than one statement, and a statement that does not
 start like a query (``UPDATE``, ``PRAGMA``, ``EXPORT DATABASE``, ``CALL``: the keyword is named).
 
+Every quoted name in the text must come out of the parser as a quoted name (an identifier node):
+sqlglot takes a quoted name in some positions as raw text (a type, ``CAST(x AS "INT) ...")``;
+a function; a date part) and writes it back without its quotes, so text no pass examined would
+become SQL. Quoted names are for tables, columns, aliases and fields; anywhere else they are
+refused.
+
 Comments are dropped and every node's meta data reset to its source position, so nothing a
 comment says (sqlglot reads ``/* sqlglot.meta k=v */`` into ``node.meta``) can reach a later pass.
 """
@@ -27,6 +33,14 @@ def parse_one_statement(sql: str, dialect: str) -> exp.Expr:
     """Parse ``sql`` written in ``dialect``; refuse anything but one statement that reads."""
     if _TEMPLATE.search(sql):
         raise QueryRefused("template syntax ({{ }}, {% %}, {# #}) is not allowed in a query")
+    return read_back(sql, dialect)
+
+
+def read_back(sql: str, dialect: str) -> exp.Expr:
+    """Parse SQL the compiler generated: every check above but the template one.
+
+    Generated SQL may hold template syntax inside a string literal (a user attribute's value).
+    """
     parser_dialect = Dialect.get_or_raise(dialect)
     try:
         tokens = parser_dialect.tokenize(sql)
@@ -47,6 +61,7 @@ def parse_one_statement(sql: str, dialect: str) -> exp.Expr:
     expressions = [expression for expression in parsed if expression is not None]
     if len(expressions) != 1:
         raise QueryRefused(f"exactly one statement is allowed, found {len(expressions)}")
+    _check_quoted_names(statements[0], expressions[0])
     return _strip_comments_and_meta(expressions[0])
 
 
@@ -58,6 +73,23 @@ def _split_statements(tokens: list[Token]) -> list[list[Token]]:
         else:
             statements[-1].append(token)
     return [statement for statement in statements if statement]
+
+
+def _check_quoted_names(tokens: list[Token], expression: exp.Expr) -> None:
+    """Refuse a quoted name the parser did not keep as a quoted identifier (see the module doc)."""
+    quoted = {token.start: token for token in tokens if token.token_type == TokenType.IDENTIFIER}
+    if not quoted:
+        return
+    for node in expression.find_all(exp.Identifier):
+        if node.quoted:
+            quoted.pop(node.meta_get("start"), None)
+    if quoted:
+        written = quoted[min(quoted)].text
+        shown = written if len(written) <= 40 else f"{written[:40]}..."
+        raise QueryRefused(
+            f'a quoted name cannot be used here: "{shown}" (only tables, columns, aliases and '
+            "fields may be quoted; type and function names may not)"
+        )
 
 
 def _describe(error: ParseError) -> str:

@@ -24,6 +24,7 @@ import pytest
 
 from governance.rls.compiler import compile_query
 from governance.rls.context import PolicyRule, QueryRefused, Reader
+from tests.governance.rls.engine import engine_checked
 
 TENANT = "acme"
 VISIBLE_TABLES = ("orders", "customers", "events")
@@ -159,7 +160,8 @@ def leaks(rows: list[tuple[object, ...]]) -> list[str]:
 
 
 def governed(db: Database, sql: str, reader: Reader = ALICE) -> list[tuple[object, ...]]:
-    rows = db.full.execute(compiled_sql(sql, reader)).fetchall()
+    compiled = compile_query(sql, "duckdb", reader, VISIBLE_TABLES)
+    rows = db.full.execute(engine_checked(db.full, compiled, reader, VISIBLE_TABLES)).fetchall()
     if not reader.unrestricted:
         assert not leaks(rows), f"hidden values in the result of {sql!r}: {leaks(rows)}"
     return rows

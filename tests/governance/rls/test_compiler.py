@@ -20,6 +20,7 @@ from governance.rls.passes.functions_allowed import (
     ALLOWED_FUNCTION_CLASSES,
     refusal_for,
 )
+from tests.governance.rls.engine import engine_checked
 
 VISIBLE_TABLES = ("orders", "customers", "invoices", "events")
 
@@ -119,7 +120,9 @@ class Warehouse:
     def compare(self, sql: str, reader: Reader = READER, ordered: bool = False) -> CompiledQuery:
         compiled = compile_query(sql, "duckdb", reader, VISIBLE_TABLES)
         expected = self.visible.execute(sql).fetchall()
-        actual = self.full.execute(compiled.sql).fetchall()
+        actual = self.full.execute(
+            engine_checked(self.full, compiled, reader, VISIBLE_TABLES)
+        ).fetchall()
         if ordered:
             assert actual == expected, compiled.sql
         else:

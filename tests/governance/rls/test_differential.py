@@ -32,6 +32,7 @@ from hypothesis import strategies as st
 
 from governance.rls.compiler import compile_query
 from governance.rls.context import PolicyRule, QueryRefused, Reader
+from tests.governance.rls.engine import engine_checked
 
 TENANT = "acme"
 FULL_CATALOG = "warehouse"  # the alias production attaches every tenant database under
@@ -855,7 +856,7 @@ def check(database: Database, case: Case) -> None:
     # What the audit log records: exactly the tenant tables the query names.
     assert set(compiled.tables) == case.reads, (compiled.tables, sorted(case.reads))
     assert set(compiled.policies) <= {p.name for p in case.reader.policies}, compiled.policies
-    actual = run(database.full, compiled.sql)
+    actual = run(database.full, engine_checked(database.full, compiled, case.reader, names))
     context = f"query:    {case.sql}\ncompiled: {compiled.sql}"
     if actual[0] == "error":
         assert_reveals_nothing_hidden(database, case, compiled.sql, actual, context)

@@ -18,13 +18,17 @@ from pathlib import Path
 
 import pytest
 from sqlglot import exp
+from sqlglot.dialects.dialect import Dialect
 
 from governance.rls.compiler import compile_query
 from governance.rls.context import PolicyRule, QueryRefused, Reader
 from governance.rls.passes.apply_policies import apply_policies
+from governance.rls.passes.canonicalize import canonicalize
 from governance.rls.passes.check_constructs import check_constructs
 from governance.rls.passes.check_functions import check_functions
+from governance.rls.passes.check_types import check_types
 from governance.rls.passes.generate import generate
+from governance.rls.passes.name_expression_columns import name_expression_columns
 from governance.rls.passes.parse_one_statement import parse_one_statement
 from governance.rls.passes.refuse_unsafe_sources import refuse_unsafe_sources
 from governance.rls.passes.refuse_writes import refuse_writes
@@ -115,8 +119,21 @@ def run_check_functions(case: Case) -> str:
     return generate(check_functions(_parsed(case), case.dialect), case.dialect)
 
 
+def run_check_types(case: Case) -> str:
+    return generate(check_types(_parsed(case), case.dialect), case.dialect)
+
+
 def run_check_constructs(case: Case) -> str:
     return generate(check_constructs(_parsed(case)), case.dialect)
+
+
+def run_canonicalize(case: Case) -> str:
+    unchecked = Dialect.get_or_raise(case.dialect).parse(case.given)[0]
+    return generate(canonicalize(unchecked, case.dialect), case.dialect)
+
+
+def run_name_expression_columns(case: Case) -> str:
+    return generate(name_expression_columns(_parsed(case), case.dialect), case.dialect)
 
 
 def run_resolve_tables(case: Case) -> str:
@@ -151,7 +168,8 @@ def run_generate(case: Case) -> str:
 
 
 def run_verify_output(case: Case) -> str:
-    return verify_output(case.given, case.dialect, _reader(case))
+    compiled = Dialect.get_or_raise(case.dialect).parse(case.given)[0]  # as the compiler built it
+    return verify_output(compiled, case.given, case.dialect, _reader(case), TABLES).sql
 
 
 PASSES: dict[str, Callable[[Case], str]] = {
@@ -159,7 +177,10 @@ PASSES: dict[str, Callable[[Case], str]] = {
     "refuse_writes": run_refuse_writes,
     "refuse_unsafe_sources": run_refuse_unsafe_sources,
     "check_functions": run_check_functions,
+    "check_types": run_check_types,
     "check_constructs": run_check_constructs,
+    "canonicalize": run_canonicalize,
+    "name_expression_columns": run_name_expression_columns,
     "resolve_tables": run_resolve_tables,
     "render_predicates": run_render_predicates,
     "apply_policies": run_apply_policies,
