@@ -97,3 +97,29 @@ def test_policy_add_refuses_bad_input_without_a_trace(acme):
     )
     assert result.returncode == 1 and "invalid policy filter" in result.stderr
     assert json.loads(run("policy", "list", "acme", "--format", "json").stdout) == []
+
+
+def test_the_reported_quoted_type_bypass_is_refused(platform):
+    """The exact command from the report: exit 2, one line, nothing of hr_salaries."""
+    tenant = tenancy.create_tenant(platform, "acme")
+    with platform.warehouse(tenant.id, "acme").write() as connection:
+        connection.execute(
+            "CREATE TABLE acme.hr_orders (id INT, region VARCHAR);"
+            " INSERT INTO acme.hr_orders VALUES (1, 'EU'), (2, 'US');"
+            " CREATE TABLE acme.hr_salaries AS SELECT 'alice' AS name, 987654 AS salary"
+        )
+    run("user", "add", "acme", "eu@x.test", "--role", "viewer")
+    policy = ("--table", "hr_orders", "--filter", "region = 'EU'", "--role", "viewer")
+    run("policy", "add", "acme", "eu", *policy)
+    attack = (
+        'SELECT CAST(1 AS "integral) AS a, (SELECT list(s) FROM (SELECT * FROM acme.hr_salaries'
+        ' AS __rls WHERE TRUE) AS s) AS leaked, CAST(1 AS INT")'
+    )
+    result = run("sql", "acme", "--as", "eu@x.test", "--format", "json", attack)
+    assert result.returncode == 2 and result.stdout == ""
+    assert result.stderr.startswith("error: refused: a quoted name cannot be used here")
+    assert "987654" not in result.stderr and len(result.stderr.strip().splitlines()) == 1
+    allowed = run(
+        "sql", "acme", "--as", "eu@x.test", "--format", "json", "SELECT id FROM hr_orders"
+    )
+    assert json.loads(allowed.stdout)["rows"] == [[1]]

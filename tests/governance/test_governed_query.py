@@ -1,5 +1,6 @@
 """The governed read path: policy semantics, execution limits, audit and cache isolation."""
 
+import duckdb
 import pytest
 
 from governance import audit, identity, policies, tenancy
@@ -146,3 +147,78 @@ def test_a_statement_over_its_time_limit_is_interrupted(acme):
     )
     with pytest.raises(QueryFailed, match="time limit"):
         GovernedReads(acme).run("acme", "boss@acme.io", slow, timeout_s=0.5)
+
+
+def test_an_expression_column_is_named_after_what_the_reader_wrote(acme):
+    identity.add_user(acme, "acme", "ana@acme.io", ["viewer"])
+    sql = "SELECT (SELECT count(*) FROM deals) , EXISTS (SELECT 1 FROM notes) AS e, id FROM deals"
+    result = GovernedReads(acme).run("acme", "ana@acme.io", sql)
+    assert result.columns == ["(SELECT COUNT(*) FROM deals)", "e", "id"]
+    assert result.rows == [(2, False, 1), (2, False, 3)]
+
+
+@pytest.mark.parametrize(
+    "sql",
+    [
+        "SELECT nosuch FROM deals",
+        "SELECT CAST(region AS INT) FROM deals",
+        "SELECT d.id FROM deals AS d JOIN notes AS n ON n.id = d.nosuch",
+        "SELECT (SELECT count(*) FROM deals WHERE owner = 1)",
+    ],
+)
+def test_an_engine_error_never_shows_the_compiled_sql(acme, sql):
+    identity.add_user(acme, "acme", "ana@acme.io", ["viewer"])
+    with pytest.raises(QueryFailed) as failure:
+        GovernedReads(acme).run("acme", "ana@acme.io", sql)
+    message = str(failure.value)
+    # The compiled SQL and the policy (owner = 'ana@acme.io') stay out; so do hidden rows' values.
+    for fragment in ("__rls", "LINE", "own_deals", "SELECT", "= 'ana", "bob@", "cy@", "'us'"):
+        assert fragment not in message
+    [event] = audit.events(acme, acme.acme_id)
+    assert event.outcome == "failed" and event.context["reason"] == message
+    assert event.context["sql_executed"] and event.context["error"].startswith(message[14:40])
+
+
+def test_a_result_over_the_byte_cap_is_refused(acme):
+    identity.add_user(acme, "acme", "boss@acme.io", ["owner"])
+    reads = GovernedReads(acme)
+    fifty_mb = "SELECT repeat('x', 50 * 1024 * 1024) AS v"
+    with pytest.raises(QueryRefused, match="larger than the 32 MiB a read may return"):
+        reads.run("acme", "boss@acme.io", fifty_mb)
+    with pytest.raises(QueryRefused, match="larger than the 1 KiB"):
+        reads.run("acme", "boss@acme.io", "SELECT repeat(region, 100) FROM deals", byte_cap=1024)
+    small = reads.run("acme", "boss@acme.io", "SELECT repeat(region, 10) FROM deals", byte_cap=1024)
+    assert small.row_count == 5 and 0 < small.nbytes <= 1024
+    outcomes = [event.outcome for event in audit.events(acme, acme.acme_id)]
+    assert outcomes == ["refused", "refused", "ok"]
+
+
+def test_a_query_over_the_memory_limit_is_refused(acme):
+    identity.add_user(acme, "acme", "boss@acme.io", ["owner"])
+    hungry = "SELECT list(repeat(a.region, 200000)) FROM deals a, deals b, deals c"
+    with pytest.raises(QueryRefused, match="needs more than the 32 MiB of memory a read may use"):
+        GovernedReads(acme).run("acme", "boss@acme.io", hungry, memory_limit=32 * 1024**2)
+    assert GovernedReads(acme).run("acme", "boss@acme.io", "SELECT count(*) FROM deals").rows == [
+        (5,)
+    ]
+
+
+def test_the_read_connection_is_locked_down(acme):
+    warehouse = acme.warehouse(acme.acme_id, "acme")
+    with warehouse.read(memory_limit=64 * 1024**2) as connection:
+        settings = dict(
+            connection.execute(
+                "SELECT name, value FROM duckdb_settings() WHERE name IN ('memory_limit',"
+                " 'temp_directory', 'python_enable_replacements', 'enable_external_access',"
+                " 'lock_configuration')"
+            ).fetchall()
+        )
+        assert settings == {
+            "memory_limit": "64.0 MiB",
+            "temp_directory": "",
+            "python_enable_replacements": "false",
+            "enable_external_access": "false",
+            "lock_configuration": "true",
+        }
+        with pytest.raises(duckdb.Error):
+            connection.execute("SET memory_limit = '10GB'")

@@ -4,9 +4,10 @@ sqlglot keeps a type name it does not know (``CAST(x AS foo)``, ``CAST(x AS "INT
 text and writes it back verbatim, so a type name is an injection point unless it is one of the
 dialect's types. Allowed, per dialect: the scalar types below; lists and fixed-size arrays of an
 allowed type (size: an integer); ``STRUCT``/``UNION`` of named fields of allowed types; ``MAP`` of
-two allowed types; ``ENUM`` of string literals; at most two integer parameters on a scalar type
-(``DECIMAL(18, 3)``, ``VARCHAR(10)``, ``TIMESTAMP(3)``). Anything else, and every user-defined or
-unknown type, is refused. (A quoted type name never gets here: ``parse_one_statement`` refuses it.)
+two allowed types; ``ENUM`` of string literals; integer parameters only on the types the engine
+gives parameters to, as many as it takes (``DECIMAL(18, 3)``, ``VARCHAR(10)``, ``TIMESTAMP(3)``).
+Anything else, and every user-defined or unknown type, is refused. (A quoted type name never gets
+here: ``parse_one_statement`` refuses it.)
 """
 
 from sqlglot import exp
@@ -29,6 +30,11 @@ _SCALARS = {
         T.GEOGRAPHY,
     }),
 }  # fmt: skip
+# The scalar types the engine accepts integer parameters on, and how many at most.
+_PARAMETERS = {
+    "duckdb": {T.DECIMAL: 2, T.TEXT: 1, T.VARCHAR: 1, T.CHAR: 1, T.TIMESTAMPNTZ: 1, T.TIMESTAMP: 1},
+    "bigquery": {T.DECIMAL: 2, T.BIGDECIMAL: 2, T.TEXT: 1, T.BINARY: 1},
+}
 _NESTED = {
     "duckdb": frozenset({T.ARRAY, T.LIST, T.STRUCT, T.MAP, T.UNION, T.ENUM}),
     "bigquery": frozenset({T.ARRAY, T.STRUCT}),
@@ -51,7 +57,8 @@ def _check(node: exp.Expr, dialect: str) -> None:
     kind = node.this
     items = node.expressions
     if kind in _SCALARS[dialect]:
-        if node.args.get("values") or len(items) > 2 or not all(map(_integer_param, items)):
+        most = _PARAMETERS[dialect].get(kind, 0)
+        if node.args.get("values") or len(items) > most or not all(map(_integer_param, items)):
             raise _refused(node, dialect)
     elif kind in _NESTED[dialect]:
         _check_nested(node, kind, items, dialect)

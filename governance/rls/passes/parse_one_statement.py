@@ -26,6 +26,12 @@ from governance.rls.context import QueryRefused
 _TEMPLATE = re.compile(r"\{\{|\{%|\{#")
 _QUERY_STARTS = frozenset({TokenType.SELECT, TokenType.WITH, TokenType.FROM, TokenType.L_PAREN})
 _POSITION_KEYS = ("line", "col", "start", "end")
+_CLOSING = {
+    TokenType.R_PAREN: TokenType.L_PAREN,
+    TokenType.R_BRACKET: TokenType.L_BRACKET,
+    TokenType.R_BRACE: TokenType.L_BRACE,
+}
+_OPENING = frozenset(_CLOSING.values())
 _TOKEN_REPR = re.compile(r"<Token token_type: [^,]*, text: (.*?), line: \d+, col: \d+[^>]*>")
 
 
@@ -54,10 +60,15 @@ def read_back(sql: str, dialect: str) -> exp.Expr:
     first = statements[0][0]
     if first.token_type not in _QUERY_STARTS:
         raise QueryRefused(f"only read-only queries are allowed: {first.text.upper()} is not")
+    _check_brackets(statements[0])
     try:
         parsed = parser_dialect.parser().parse(statements[0], sql)
     except ParseError as error:
         raise QueryRefused(f"could not parse the query: {_describe(error)}") from None
+    except RecursionError:
+        raise
+    except Exception:  # sqlglot failing inside its parser: fail closed, never a stack trace
+        raise QueryRefused("could not parse the query") from None
     expressions = [expression for expression in parsed if expression is not None]
     if len(expressions) != 1:
         raise QueryRefused(f"exactly one statement is allowed, found {len(expressions)}")
@@ -73,6 +84,19 @@ def _split_statements(tokens: list[Token]) -> list[list[Token]]:
         else:
             statements[-1].append(token)
     return [statement for statement in statements if statement]
+
+
+def _check_brackets(tokens: list[Token]) -> None:
+    """Refuse unbalanced brackets: sqlglot forgives some (``CAST(x AS INT``), DuckDB does not."""
+    depth: list[TokenType] = []
+    for token in tokens:
+        if token.token_type in _CLOSING:
+            if not depth or depth.pop() != _CLOSING[token.token_type]:
+                raise QueryRefused(f"could not parse the query: unbalanced {token.text!r}")
+        elif token.token_type in _OPENING:
+            depth.append(token.token_type)
+    if depth:
+        raise QueryRefused("could not parse the query: a bracket is not closed")
 
 
 def _check_quoted_names(tokens: list[Token], expression: exp.Expr) -> None:

@@ -946,3 +946,115 @@ def test_26_errors_do_not_reveal_hidden_rows(db: Database, sql: str, reader: Rea
     except duckdb.Error as error:
         actual, message = type(error).__name__, str(error)
     assert actual == expected, f"{sql}\n{message}"
+
+
+# ------------------------------------------------------------------ raw text: names sqlglot keeps
+# as text (a quoted or unknown type, a quoted function name, a date part) and writes back
+# verbatim. The reported bypass: a quoted type name carried a whole subquery, with its own
+# ``__rls`` wrapper, past every pass. The class, not the example, is refused.
+
+SMUGGLED = "(SELECT list(s) FROM (SELECT * FROM acme.events AS __rls WHERE TRUE) AS s)"
+
+
+def smuggle(before: str, after: str, payload: str = SMUGGLED) -> str:
+    """``payload`` hidden in a quoted name: ``<before>"integral) AS a, <payload> AS b, <after>"``"""
+    return f'SELECT {before}"integral) AS a, {payload} AS b, {after}"'
+
+
+SMUGGLED_TEXT = [
+    # the reported query, and the same payload in every spelling of a cast
+    smuggle("CAST(1 AS ", "CAST(1 AS INT") + ")",
+    smuggle("1::", "1::(INT") + ")",
+    smuggle("TRY_CAST(1 AS ", "TRY_CAST(1 AS INT") + ")",
+    # type parameters, nested and parameterised types
+    smuggle("CAST(1 AS DECIMAL(", "CAST(1 AS DECIMAL(10") + "))",
+    smuggle("CAST(x AS STRUCT(a ", "CAST(1 AS INT") + ")) FROM orders",
+    smuggle("CAST(x AS MAP(", "CAST(1 AS INT") + ", INT)) FROM orders",
+    smuggle("CAST(x AS ", "CAST(1 AS INT") + "[]) FROM orders",
+    smuggle("CAST(x AS INT[", "CAST(1 AS INT[3") + "]) FROM orders",
+    smuggle("CAST(x AS VARCHAR(", "CAST(1 AS VARCHAR(10") + ")) FROM orders",
+    f"SELECT CAST(x AS DECIMAL(1, '1) AS a, {SMUGGLED} AS b, CAST(1 AS DECIMAL(1, 1')) FROM o",
+    # the same payload reaching functions that read what no query may
+    smuggle("CAST(1 AS ", "CAST(1 AS INT", "(SELECT * FROM query_table('acme.events'))") + ")",
+    smuggle("CAST(1 AS ", "CAST(1 AS INT", "(SELECT * FROM query('SELECT * FROM t'))") + ")",
+    smuggle("CAST(1 AS ", "CAST(1 AS INT", "current_setting('memory_limit')") + ")",
+    smuggle("CAST(1 AS ", "CAST(1 AS INT", "getvariable('x')") + ")",
+    smuggle("CAST(1 AS ", "CAST(1 AS INT", "(SELECT list(path) FROM duckdb_databases())") + ")",
+    # other raw-text positions: a quoted function name, a quoted date part, an unknown type
+    smuggle("", "lower", "(SELECT 1 FROM acme.events)") + "(note) FROM orders",
+    smuggle("DATE_TRUNC(", "DATE_TRUNC(month") + ", now()) FROM orders",
+    "SELECT CAST(1 AS integral)",
+    "SELECT 1::main.my_type",
+    "SELECT TRY_CAST(note AS secret_enum) FROM orders",
+]
+
+
+@pytest.mark.parametrize("sql", SMUGGLED_TEXT)
+def test_raw_text_never_becomes_sql(sql: str):
+    message = refused(
+        sql, "quoted name cannot be used here|type not allowed|could not parse|function not allowed"
+    )
+    assert "CANARY" not in message
+
+
+def test_the_reported_bypass_is_refused_for_the_reader_it_was_found_with():
+    """The query from the report, for a reader whose one policy admits EU rows of one table."""
+    eu_viewer = Reader(
+        TENANT, "u9", "eu@x.test", {"region": ("EU",)},
+        policies=(PolicyRule("eu_orders", "hr_orders", "region = 'EU'"),),
+    )  # fmt: skip
+    sql = (
+        'SELECT CAST(1 AS "integral) AS a, (SELECT list(s) FROM (SELECT * FROM acme.hr_salaries'
+        ' AS __rls WHERE TRUE) AS s) AS leaked, CAST(1 AS INT")'
+    )
+    with pytest.raises(QueryRefused, match="quoted name cannot be used here"):
+        compile_query(sql, "duckdb", eu_viewer, ("hr_orders", "hr_salaries"))
+
+
+@pytest.mark.parametrize(
+    "sql",
+    [
+        "SELECT CAST(amount AS DECIMAL(10, 2)) AS a, id::VARCHAR AS b FROM orders",
+        "SELECT TRY_CAST(note AS INTEGER) AS n, CAST([id] AS INTEGER[1]) AS l FROM orders",
+        "SELECT CAST({'a b': id} AS STRUCT(\"a b\" BIGINT)) AS s,"
+        " TRY_CAST(region AS ENUM('eu', 'us')) AS e FROM orders",
+        "SELECT CAST(MAP {'k': id} AS MAP(VARCHAR, DOUBLE)) AS m FROM orders",
+    ],
+)
+def test_the_engine_types_still_work(db: Database, sql: str):
+    same_as_visible_copy(db, sql)
+
+
+# The compiled SQL of an accepted query as an attacker would have it come out of a generator bug:
+# every tenant table read outside the exact wrapper rendered for the reader, and every function or
+# table function the compiler never emits. Both barriers refuse each, independently.
+FORGED_OUTPUT = [
+    "SELECT (SELECT list(s) FROM (SELECT * FROM acme.events AS __rls WHERE TRUE) AS s) AS leaked",
+    'SELECT * FROM (SELECT * FROM "acme"."orders" AS __rls WHERE (__rls.region IN (\'eu\'))) AS o',
+    'SELECT * FROM (SELECT * FROM "acme"."secrets" AS __rls WHERE FALSE) AS s',
+    'SELECT * FROM (SELECT * FROM "acme"."orders" AS __rls WHERE (__rls.region IN (\'eu\')) OR'
+    " (__rls.email = 'alice@acme.io') OR TRUE) AS o",
+    "SELECT * FROM acme.orders",
+    "SELECT current_setting('memory_limit') AS m",
+    "SELECT getvariable('x') AS v",
+    "SELECT current_query() AS q",
+    "SELECT * FROM query_table('acme.orders')",
+    "SELECT * FROM duckdb_databases()",
+    "SELECT CAST(1 AS secret_type) AS a",
+    "SELECT * FROM __rls_cte_1",
+]
+
+
+@pytest.mark.parametrize("sql", FORGED_OUTPUT)
+def test_forged_compiler_output_is_refused_by_both_barriers(db: Database, sql: str):
+    from sqlglot.dialects.dialect import Dialect
+
+    from governance.rls.passes.verify_output import verify_output
+    from governance.warehouse.duckdb_read_guard import check_read
+
+    as_built = Dialect.get_or_raise("duckdb").parse(sql)[0]
+    with pytest.raises(QueryRefused, match="could not be compiled safely"):
+        verify_output(as_built, sql, "duckdb", ALICE, VISIBLE_TABLES)
+    wrappers = compile_query("SELECT * FROM orders", "duckdb", ALICE, VISIBLE_TABLES).wrappers
+    with pytest.raises(QueryRefused, match="could not be run safely"):
+        check_read(db.full, sql, schema=TENANT, tables=VISIBLE_TABLES, wrappers=wrappers)

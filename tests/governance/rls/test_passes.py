@@ -6,7 +6,8 @@ case; ``dialect`` defaults to duckdb; ``table`` is the policy's table in render_
 ``reader`` is ``restricted`` (default) or ``unrestricted``), then come exactly two lines: the
 input and the expected output. The expected output is SQL, or ``REFUSED: <message>`` when the
 pass must refuse (``INVALID: <message>`` for a predicate). ``generate.sql`` runs the whole
-compiler; ``verify_output.sql`` takes generated SQL as its input.
+compiler; ``verify_output.sql`` takes generated SQL as its input; ``round_trip.sql`` runs the
+whole compiler and checks its SQL parses back to the tree it built (see ``test_round_trip``).
 
 Every pass is run after the passes it depends on (parsing, at least). For resolve_tables the
 output lists the tenant tables it marked, as ``<sql>  -- tables: a, b``.
@@ -35,6 +36,7 @@ from governance.rls.passes.refuse_writes import refuse_writes
 from governance.rls.passes.render_predicates import InvalidPredicate, parse_predicate, render_policy
 from governance.rls.passes.resolve_tables import RLS_TABLE, resolve_tables
 from governance.rls.passes.verify_output import verify_output
+from governance.rls.trees import first_difference
 
 FIXTURES = Path(__file__).parent / "fixtures"
 TABLES = ("orders", "customers", "invoices")
@@ -167,6 +169,13 @@ def run_generate(case: Case) -> str:
     return compile_query(case.given, case.dialect, _reader(case), TABLES).sql
 
 
+def run_round_trip(case: Case) -> str:
+    compiled = compile_query(case.given, case.dialect, _reader(case), TABLES)
+    read_back = Dialect.get_or_raise(case.dialect).parse(compiled.sql)
+    assert len(read_back) == 1 and first_difference(compiled.tree, read_back[0]) is None
+    return compiled.sql
+
+
 def run_verify_output(case: Case) -> str:
     compiled = Dialect.get_or_raise(case.dialect).parse(case.given)[0]  # as the compiler built it
     return verify_output(compiled, case.given, case.dialect, _reader(case), TABLES).sql
@@ -186,6 +195,7 @@ PASSES: dict[str, Callable[[Case], str]] = {
     "apply_policies": run_apply_policies,
     "generate": run_generate,
     "verify_output": run_verify_output,
+    "round_trip": run_round_trip,
 }
 
 CASES = [case for name in PASSES for case in read_cases(name)]
