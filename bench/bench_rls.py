@@ -1,7 +1,12 @@
 """RLS compiler benchmarks: compile latency over a query corpus, and execution overhead.
 
-Compile latency: parse, guard, rewrite and generate, for realistic report and AI Assist queries
-over Stripe tables, compiled for a restricted reader with two policies (p50, p99).
+Compile latency: parse, guard, rewrite and generate, then read the output back and verify it,
+for realistic report and AI Assist queries over Stripe tables, compiled for a restricted reader
+with four policies (p50, p99).
+
+Read-guard latency: the second barrier, DuckDB's own parse of each compiled query checked before
+it runs (``duckdb_read_guard``), over the same corpus (p50, p99): a fixed cost per query, on top
+of the execution overhead below.
 
 Execution overhead: policy-filtered aggregates over 10 million rows (a grouped report-style one
 and a bare scalar one), compiled and run, against the same queries on a table holding only the
@@ -19,6 +24,7 @@ import duckdb
 
 from governance.rls.compiler import compile_query
 from governance.rls.context import PolicyRule, Reader
+from governance.warehouse.duckdb_read_guard import check_read
 
 TABLES = [
     "stripe_charges",
@@ -107,6 +113,21 @@ def compile_latency() -> None:
     emit("rls_compile_p99_ms", samples[int(len(samples) * 0.99)])
 
 
+def read_guard_latency() -> None:
+    connection = duckdb.connect()
+    compiled = [compile_query(sql, "duckdb", READER, TABLES) for sql in CORPUS]
+    samples = []
+    for round_ in range(101):
+        for query in compiled:
+            started = time.perf_counter()
+            check_read(connection, query.sql, schema="acme", tables=TABLES, wrappers=query.wrappers)
+            if round_:  # the first round warms the wrapper cache
+                samples.append((time.perf_counter() - started) * 1000)
+    samples.sort()
+    emit("rls_read_guard_p50_ms", statistics.median(samples), queries=len(CORPUS))
+    emit("rls_read_guard_p99_ms", samples[int(len(samples) * 0.99)])
+
+
 def best_of(connection: duckdb.DuckDBPyConnection, sql: str, runs: int = 7) -> float:
     connection.execute(sql).fetchall()
     times = []
@@ -151,4 +172,5 @@ def execution_overhead() -> None:
 
 if __name__ == "__main__":
     compile_latency()
+    read_guard_latency()
     execution_overhead()

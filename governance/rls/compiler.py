@@ -5,7 +5,9 @@ anything but a single read-only query over the tenant's visible ``tables`` (with
 as ``QueryRefused``), and rewrites every reference to a tenant table, wherever it appears, so it
 reads only the rows the reader's policies admit (owners and admins: every row; a table without a
 policy for a restricted reader: no rows). The passes, in order, are listed in
-``governance.rls.passes``; each is a small function from expression to expression.
+``governance.rls.passes``; each is a small function from expression to expression. The output is
+read back and verified as strictly as the input: nothing reaches the warehouse that the compiler
+has not checked in the form the warehouse will read.
 """
 
 from collections.abc import Collection, Mapping
