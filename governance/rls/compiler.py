@@ -64,7 +64,7 @@ def _compile(sql: str, dialect: str, reader: Reader, tables: Collection[str]) ->
     applied = AppliedPolicies()
     predicates = PolicyPredicates(reader, dialect, case_insensitive=dialect == "duckdb")
     expression = apply_policies(expression, reader, dialect, predicates, applied)
-    sql = generate(expression, dialect)
+    sql = generate(expression, dialect, copy=True)  # the tree stays as built, to compare with
     verified = verify_output(expression, sql, dialect, reader, tables, predicates)
     return CompiledQuery(
         sql=verified.sql,

@@ -20,11 +20,12 @@ from governance.rls.passes.parse_one_statement import read_back
 
 def canonicalize(expression: exp.Expr, dialect: str) -> exp.Expr:
     """The tree ``expression``'s SQL parses to; refused if it reads anything else."""
+    sources = _sources(expression)  # before generating: the generator may rewrite the tree
     try:
         canonical = read_back(generate(expression, dialect), dialect)
     except QueryRefused:
         raise _unsafe() from None
-    if _sources(canonical) != _sources(expression):
+    if _sources(canonical) != sources:
         raise _unsafe()
     return canonical
 

@@ -14,9 +14,8 @@ from governance.rls.context import QueryRefused
 def generate(expression: exp.Expr, dialect: str, *, copy: bool = False) -> str:
     """SQL for ``expression`` in ``dialect``.
 
-    Without ``copy`` the dialect's transforms may rewrite the tree in place as they write: the
-    tree then is what the SQL says (``verify_output`` compares the two). With it, the tree is
-    left as it was.
+    Without ``copy`` the dialect's generator may rewrite the tree in place as it writes (and not
+    always into what it wrote): use it only on a tree that is discarded afterwards.
     """
     try:
         return expression.sql(
