@@ -72,7 +72,7 @@ def read_back(sql: str, dialect: str) -> exp.Expr:
     expressions = [expression for expression in parsed if expression is not None]
     if len(expressions) != 1:
         raise QueryRefused(f"exactly one statement is allowed, found {len(expressions)}")
-    _check_quoted_names(statements[0], expressions[0])
+    check_quoted_names(statements[0], expressions[0])
     return _strip_comments_and_meta(expressions[0])
 
 
@@ -99,8 +99,11 @@ def _check_brackets(tokens: list[Token]) -> None:
         raise QueryRefused("could not parse the query: a bracket is not closed")
 
 
-def _check_quoted_names(tokens: list[Token], expression: exp.Expr) -> None:
-    """Refuse a quoted name the parser did not keep as a quoted identifier (see the module doc)."""
+def check_quoted_names(tokens: list[Token], expression: exp.Expr) -> None:
+    """Refuse a quoted name the parser did not keep as a quoted identifier (see the module doc).
+
+    Policy predicates are held to the same rule (``render_predicates``).
+    """
     quoted = {token.start: token for token in tokens if token.token_type == TokenType.IDENTIFIER}
     if not quoted:
         return

@@ -32,6 +32,8 @@ from sqlglot.errors import ParseError, TokenError
 from governance.rls.context import PolicyRule, QueryRefused, Reader
 from governance.rls.passes.check_constructs import unsupported_construct
 from governance.rls.passes.check_functions import disallowed_function
+from governance.rls.passes.check_types import check_types
+from governance.rls.passes.parse_one_statement import check_quoted_names
 
 ROW_ALIAS = "__rls"
 _SLOT_PREFIX = "__rls_slot_"
@@ -90,12 +92,19 @@ def parse_predicate(predicate: str, table: str, dialect: str) -> PredicateTempla
     text = _PLACEHOLDER.sub(to_sentinel, predicate)
     if _LEFTOVER_TEMPLATE.search(text):
         raise InvalidPredicate("unknown placeholder (use user.email, user.id or user.attr.KEY)")
+    parser_dialect = Dialect.get_or_raise(dialect)
     try:
-        expression = Dialect.get_or_raise(dialect).parse_into(exp.Condition, text)[0]
+        tokens = parser_dialect.tokenize(text)
+        expression = parser_dialect.parser().parse_into(exp.Condition, tokens, text)[0]
     except (ParseError, TokenError):
         raise InvalidPredicate("not a SQL boolean expression") from None
     if expression is None:
         raise InvalidPredicate("empty predicate")
+    try:
+        check_quoted_names(tokens, expression)
+        check_types(expression, dialect)
+    except QueryRefused as refusal:
+        raise InvalidPredicate(str(refusal)) from None
     found = _validate_and_qualify(expression, table, dialect)
     if sorted(found) != sorted(slot.sentinel for slot in slots):
         raise InvalidPredicate("a placeholder must stand alone as a value, not inside quotes")
