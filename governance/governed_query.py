@@ -194,7 +194,7 @@ class GovernedReads:
                     self.cache.put(key, result)
         except (QueryRefused, QueryFailed) as error:
             outcome = "refused" if isinstance(error, QueryRefused) else "failed"
-            detail = {"error": error.detail} if isinstance(error, QueryFailed) else {}
+            detail = {"detail": error.detail} if error.detail else {}
             self._audit(
                 tenant_id, email, sql, compiled, outcome, started, reason=str(error), **detail
             )

@@ -12,7 +12,8 @@ from governance.identity import named_groups, named_roles
 from governance.names import check_identifier
 from governance.platform import Platform
 from governance.rls.compiler import compile_query
-from governance.rls.context import PolicyRule, Reader
+from governance.rls.context import PolicyRule, QueryRefused, Reader
+from governance.rls.passes.render_predicates import InvalidPredicate, parse_predicate
 from governance.store.lookups import find_tenant
 from governance.store.models import Group, Policy, Role, User
 
@@ -38,15 +39,18 @@ def _policy_info(policy: Policy) -> PolicyInfo:
     )
 
 
-def check_predicate(schema: str, table: str, predicate: str) -> None:
+def _check_predicate(schema: str, table: str, predicate: str) -> None:
     """Refuse a predicate the compiler would not accept, by compiling a read of ``table``."""
     sample = {key: ("sample",) for key in _ATTRIBUTE_PLACEHOLDER.findall(predicate)}
     rule = PolicyRule("candidate", table, predicate)
     reader = Reader(schema, "sample", "sample@example.com", sample, policies=(rule,))
     try:
+        parse_predicate(predicate, table, "duckdb")
         compile_query(f"SELECT * FROM {table}", "duckdb", reader, [table])
-    except AtsparkError as refused:
-        raise AtsparkError(f"invalid policy filter: {refused}") from None
+    except InvalidPredicate as invalid:
+        raise AtsparkError(f"invalid policy filter: {invalid}") from None
+    except QueryRefused as refused:
+        raise AtsparkError(f"invalid policy filter: {refused.detail or refused}") from None
 
 
 def add_policy(
@@ -63,7 +67,7 @@ def add_policy(
     check_identifier("table", table)
     if not roles and not groups:
         raise AtsparkError("a policy needs at least one --role or --group")
-    check_predicate(tenant_slug, table, predicate)
+    _check_predicate(tenant_slug, table, predicate)
     with platform.control_plane.session() as session:
         tenant = find_tenant(session, tenant_slug)
         exists = select(Policy.id).where(Policy.tenant_id == tenant.id, Policy.name == name)

@@ -11,7 +11,21 @@ DIALECTS = ("duckdb", "bigquery")
 
 
 class QueryRefused(AtsparkError):
-    """The query is not one the governed path runs; the message says why, revealing nothing."""
+    """The query is not one the governed path runs; the message says why, revealing nothing.
+
+    ``detail`` says more, for the audit trail only (which policy, and what is wrong with it).
+    """
+
+    def __init__(self, message: str, detail: str = "") -> None:
+        super().__init__(message)
+        self.detail = detail
+
+
+def policy_refusal(table: str, detail: str) -> QueryRefused:
+    """A refusal caused by a policy an administrator must fix; the reader sees no policy."""
+    return QueryRefused(
+        f"a row policy on {table} cannot be applied; an administrator must fix it", detail
+    )
 
 
 @dataclass(frozen=True)

@@ -4,6 +4,7 @@ import duckdb
 import pytest
 
 from governance import audit, identity, policies, tenancy
+from governance.errors import AtsparkError
 from governance.governed_query import GovernedReads, QueryFailed
 from governance.result_cache import ResultCache
 from governance.rls.context import QueryRefused
@@ -176,7 +177,7 @@ def test_an_engine_error_never_shows_the_compiled_sql(acme, sql):
         assert fragment not in message
     [event] = audit.events(acme, acme.acme_id)
     assert event.outcome == "failed" and event.context["reason"] == message
-    assert event.context["sql_executed"] and event.context["error"].startswith(message[14:40])
+    assert event.context["sql_executed"] and event.context["detail"].startswith(message[14:40])
 
 
 def test_a_result_over_the_byte_cap_is_refused(acme):
@@ -222,3 +223,23 @@ def test_the_read_connection_is_locked_down(acme):
         }
         with pytest.raises(duckdb.Error):
             connection.execute("SET memory_limit = '10GB'")
+
+
+def test_a_named_window_never_carries_a_policy_into_a_column_name(acme):
+    identity.add_user(acme, "acme", "ana@acme.io", ["viewer"])
+    sql = (
+        "SELECT count(*) OVER w FROM deals"
+        " WINDOW w AS (PARTITION BY (SELECT count(*) FROM notes), (SELECT max(id) FROM deals))"
+    )
+    result = GovernedReads(acme).run("acme", "ana@acme.io", sql)
+    assert result.columns == ["COUNT(*) OVER w"] and result.rows == [(2,), (2,)]
+
+
+def test_a_policy_sqlglot_would_read_differently_is_refused_when_added(acme):
+    with pytest.raises(AtsparkError, match="invalid policy filter: the ~ operator is not"):
+        policies.add_policy(acme, "acme", "eu", "deals", "region ~ 'emea'", ["viewer"])
+    with pytest.raises(AtsparkError, match="invalid policy filter: interval not supported"):
+        policies.add_policy(
+            acme, "acme", "recent", "deals", "id > 0 OR now() - INTERVAL '1 day ago' > now()",
+            ["viewer"],
+        )  # fmt: skip

@@ -3,14 +3,14 @@
 Every policy column is qualified with the wrapper's row alias, but a name the table lacks could
 still bind to something else of that name (a struct column of another table called like the
 alias, say). When the caller knows the tables' columns, such a policy refuses the query: fail
-closed, and the message names only the policy, never the columns.
+closed; the reader is told a policy on the table must be fixed, the audit trail which one.
 """
 
 from collections.abc import Collection, Mapping
 
 from sqlglot import exp
 
-from governance.rls.context import QueryRefused, Reader
+from governance.rls.context import Reader, policy_refusal
 from governance.rls.passes.render_predicates import InvalidPredicate, is_slot, parse_predicate
 
 
@@ -35,7 +35,8 @@ def check_policy_columns(
             if not is_slot(column)
         }
         if not named <= known:
-            raise QueryRefused(
+            raise policy_refusal(
+                rule.table,
                 f"row policy {rule.name!r} on {rule.table} is invalid: it names a column the "
-                "table does not have"
+                "table does not have",
             )

@@ -3,12 +3,8 @@
 Refused here, before anything is parsed: template syntax (``{{ }}``, ``{% %}``, ``{# #}``,
 expanded by no one, so never trusted), more than one statement, and a statement that does not
 start like a query (``UPDATE``, ``PRAGMA``, ``EXPORT DATABASE``, ``CALL``: the keyword is named).
-
-Every quoted name in the text must come out of the parser as a quoted name (an identifier node):
-sqlglot takes a quoted name in some positions as raw text (a type, ``CAST(x AS "INT) ...")``;
-a function; a date part) and writes it back without its quotes, so text no pass examined would
-become SQL. Quoted names are for tables, columns, aliases and fields; anywhere else they are
-refused.
+After parsing, ``token_rules`` refuses text that sqlglot and DuckDB would read apart (a quoted
+type name, ``~``, ``<=>``, unbalanced brackets, ...).
 
 Comments are dropped and every node's meta data reset to its source position, so nothing a
 comment says (sqlglot reads ``/* sqlglot.meta k=v */`` into ``node.meta``) can reach a later pass.
@@ -22,16 +18,11 @@ from sqlglot.errors import ParseError, TokenError
 from sqlglot.tokens import Token, TokenType
 
 from governance.rls.context import QueryRefused
+from governance.rls.passes.token_rules import check_tokens
 
 _TEMPLATE = re.compile(r"\{\{|\{%|\{#")
 _QUERY_STARTS = frozenset({TokenType.SELECT, TokenType.WITH, TokenType.FROM, TokenType.L_PAREN})
 _POSITION_KEYS = ("line", "col", "start", "end")
-_CLOSING = {
-    TokenType.R_PAREN: TokenType.L_PAREN,
-    TokenType.R_BRACKET: TokenType.L_BRACKET,
-    TokenType.R_BRACE: TokenType.L_BRACE,
-}
-_OPENING = frozenset(_CLOSING.values())
 _TOKEN_REPR = re.compile(r"<Token token_type: [^,]*, text: (.*?), line: \d+, col: \d+[^>]*>")
 
 
@@ -60,7 +51,6 @@ def read_back(sql: str, dialect: str) -> exp.Expr:
     first = statements[0][0]
     if first.token_type not in _QUERY_STARTS:
         raise QueryRefused(f"only read-only queries are allowed: {first.text.upper()} is not")
-    _check_brackets(statements[0])
     try:
         parsed = parser_dialect.parser().parse(statements[0], sql)
     except ParseError as error:
@@ -72,7 +62,7 @@ def read_back(sql: str, dialect: str) -> exp.Expr:
     expressions = [expression for expression in parsed if expression is not None]
     if len(expressions) != 1:
         raise QueryRefused(f"exactly one statement is allowed, found {len(expressions)}")
-    check_quoted_names(statements[0], expressions[0])
+    check_tokens(statements[0], expressions[0])
     return _strip_comments_and_meta(expressions[0])
 
 
@@ -84,39 +74,6 @@ def _split_statements(tokens: list[Token]) -> list[list[Token]]:
         else:
             statements[-1].append(token)
     return [statement for statement in statements if statement]
-
-
-def _check_brackets(tokens: list[Token]) -> None:
-    """Refuse unbalanced brackets: sqlglot forgives some (``CAST(x AS INT``), DuckDB does not."""
-    depth: list[TokenType] = []
-    for token in tokens:
-        if token.token_type in _CLOSING:
-            if not depth or depth.pop() != _CLOSING[token.token_type]:
-                raise QueryRefused(f"could not parse the query: unbalanced {token.text!r}")
-        elif token.token_type in _OPENING:
-            depth.append(token.token_type)
-    if depth:
-        raise QueryRefused("could not parse the query: a bracket is not closed")
-
-
-def check_quoted_names(tokens: list[Token], expression: exp.Expr) -> None:
-    """Refuse a quoted name the parser did not keep as a quoted identifier (see the module doc).
-
-    Policy predicates are held to the same rule (``render_predicates``).
-    """
-    quoted = {token.start: token for token in tokens if token.token_type == TokenType.IDENTIFIER}
-    if not quoted:
-        return
-    for node in expression.find_all(exp.Identifier):
-        if node.quoted:
-            quoted.pop(node.meta_get("start"), None)
-    if quoted:
-        written = quoted[min(quoted)].text
-        shown = written if len(written) <= 40 else f"{written[:40]}..."
-        raise QueryRefused(
-            f'a quoted name cannot be used here: "{shown}" (only tables, columns, aliases and '
-            "fields may be quoted; type and function names may not)"
-        )
 
 
 def _describe(error: ParseError) -> str:

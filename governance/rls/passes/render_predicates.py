@@ -29,11 +29,11 @@ from sqlglot import exp
 from sqlglot.dialects.dialect import Dialect
 from sqlglot.errors import ParseError, TokenError
 
-from governance.rls.context import PolicyRule, QueryRefused, Reader
+from governance.rls.context import PolicyRule, QueryRefused, Reader, policy_refusal
 from governance.rls.passes.check_constructs import unsupported_construct
 from governance.rls.passes.check_functions import disallowed_function
 from governance.rls.passes.check_types import check_types
-from governance.rls.passes.parse_one_statement import check_quoted_names
+from governance.rls.passes.token_rules import check_tokens
 
 ROW_ALIAS = "__rls"
 _SLOT_PREFIX = "__rls_slot_"
@@ -101,7 +101,7 @@ def parse_predicate(predicate: str, table: str, dialect: str) -> PredicateTempla
     if expression is None:
         raise InvalidPredicate("empty predicate")
     try:
-        check_quoted_names(tokens, expression)
+        check_tokens(tokens, expression)
         check_types(expression, dialect)
     except QueryRefused as refusal:
         raise InvalidPredicate(str(refusal)) from None
@@ -142,17 +142,13 @@ def is_slot(column: exp.Column) -> bool:
     return column.name.startswith(_SLOT_PREFIX)
 
 
-def check_predicate(predicate: str, table: str, dialect: str) -> None:
-    """Raise InvalidPredicate if ``predicate`` cannot be used as a policy on ``table``."""
-    parse_predicate(predicate, table, dialect)
-
-
 def render_policy(rule: PolicyRule, table: str, reader: Reader, dialect: str) -> exp.Expr:
     """``rule``'s predicate for ``reader``: a condition over ``__rls``, or FALSE."""
     try:
         template = parse_predicate(rule.predicate, table, dialect)
     except InvalidPredicate as error:
-        raise QueryRefused(f"row policy {rule.name!r} on {table} is invalid: {error}") from None
+        detail = f"row policy {rule.name!r} on {table} is invalid: {error}"
+        raise policy_refusal(table, detail) from None
     values: dict[str, tuple[str, ...]] = {}
     for slot in template.slots:
         if slot.kind == "email":
@@ -175,10 +171,11 @@ def render_policy(rule: PolicyRule, table: str, reader: Reader, dialect: str) ->
     slots = {slot.sentinel: slot for slot in template.slots}
     for node in sentinels:
         if not _bind(node, values[node.name]):
-            raise QueryRefused(
+            raise policy_refusal(
+                table,
                 f"row policy {rule.name!r} on {table} cannot be applied: "
                 f"user.attr.{slots[node.name].key} has several values; "
-                "use it inside IN (...) or [...]"
+                "use it inside IN (...) or [...]",
             )
     return rendered
 

@@ -402,7 +402,12 @@ def test_an_invalid_policy_refuses_the_query():
         email="e",
         policies=(PolicyRule("peek", "orders", "id IN (SELECT id FROM secrets)"),),
     )
-    assert refusal("SELECT * FROM orders", reader=reader) == (
+    with pytest.raises(QueryRefused) as refused:
+        compile_query("SELECT * FROM orders", "duckdb", reader, VISIBLE_TABLES)
+    assert str(refused.value) == (
+        "a row policy on orders cannot be applied; an administrator must fix it"
+    )
+    assert refused.value.detail == (
         "row policy 'peek' on orders is invalid: SUBQUERY is not allowed in a predicate"
     )
 

@@ -5,7 +5,8 @@ separated by blank lines; in a case, ``# key: value`` lines set options (``title
 case; ``dialect`` defaults to duckdb; ``table`` is the policy's table in render_predicates;
 ``reader`` is ``restricted`` (default) or ``unrestricted``), then come exactly two lines: the
 input and the expected output. The expected output is SQL, or ``REFUSED: <message>`` when the
-pass must refuse (``INVALID: <message>`` for a predicate). ``generate.sql`` runs the whole
+pass must refuse (followed by ``[<detail>]`` when the refusal carries audit-only detail;
+``INVALID: <message>`` for a predicate). ``generate.sql`` runs the whole
 compiler; ``verify_output.sql`` takes generated SQL as its input; ``round_trip.sql`` runs the
 whole compiler and checks its SQL parses back to the tree it built (see ``test_round_trip``).
 
@@ -205,7 +206,7 @@ def outcome(case: Case) -> str:
     try:
         return PASSES[case.file](case)
     except QueryRefused as refusal:
-        return f"REFUSED: {refusal}"
+        return f"REFUSED: {refusal}" + (f" [{refusal.detail}]" if refusal.detail else "")
 
 
 @pytest.mark.parametrize("case", CASES, ids=str)
