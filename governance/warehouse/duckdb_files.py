@@ -1,6 +1,7 @@
 """Opening encrypted DuckDB files offline, with the crypto module shipped by duckdb-ext-httpfs."""
 
 import importlib.util
+from dataclasses import dataclass, field
 from functools import lru_cache
 from pathlib import Path
 
@@ -8,6 +9,17 @@ import duckdb
 
 WAREHOUSE_CATALOG = "warehouse"
 """The alias every tenant database is attached under (never equal to a tenant schema)."""
+
+READ_MEMORY_LIMIT = 1024**3
+"""Bytes of memory a governed read may use (DuckDB's ``memory_limit``), by default."""
+
+
+@dataclass(frozen=True)
+class Attachment:
+    """A snapshot's file and the key that opens it (never printed)."""
+
+    path: Path
+    key: str = field(repr=False)
 
 
 @lru_cache(maxsize=1)
@@ -43,6 +55,20 @@ def attach_encrypted(
         f"(ENCRYPTION_KEY '{_quote(key)}'{mode})"
     )
     connection.execute(f"USE {WAREHOUSE_CATALOG}")
+
+
+def lock_down(connection: duckdb.DuckDBPyConnection, memory_limit: int) -> None:
+    """Make ``connection`` fit for reading what a person asked: no way out, bounded, locked.
+
+    No external access, no Python objects as tables, at most ``memory_limit`` bytes of memory
+    and no spilling to disk (a query that needs more fails: customer data never lands in
+    plaintext temporary files), then the configuration is locked.
+    """
+    connection.execute(f"SET memory_limit = '{int(memory_limit)}B'")
+    connection.execute("SET temp_directory = ''")
+    connection.execute("SET python_enable_replacements = false")
+    connection.execute("SET enable_external_access = false")
+    connection.execute("SET lock_configuration = true")
 
 
 def _quote(value: str) -> str:

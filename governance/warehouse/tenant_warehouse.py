@@ -7,11 +7,16 @@ from pathlib import Path
 import duckdb
 
 from governance.errors import NotFoundError
-from governance.warehouse.duckdb_files import WAREHOUSE_CATALOG, attach_encrypted, new_connection
+from governance.warehouse.duckdb_files import (
+    READ_MEMORY_LIMIT,
+    WAREHOUSE_CATALOG,
+    Attachment,
+    attach_encrypted,
+    lock_down,
+    new_connection,
+)
 from governance.warehouse.snapshots import Snapshot, SnapshotStore
 
-READ_MEMORY_LIMIT = 1024**3
-"""Bytes of memory a governed read's connection may use (DuckDB's ``memory_limit``)."""
 
 class TenantWarehouse:
     """One tenant's warehouse; tables live in the schema named after the tenant."""
@@ -56,19 +61,15 @@ class TenantWarehouse:
     def read(
         self, snapshot: Snapshot | None = None, *, memory_limit: int = READ_MEMORY_LIMIT
     ) -> Iterator[duckdb.DuckDBPyConnection]:
-        """A read-only connection to ``snapshot`` (default: the last published), locked down.
-
-        No external access, no Python objects as tables, at most ``memory_limit`` bytes of
-        memory and no spilling to disk (a query that needs more fails: customer data never lands
-        in plaintext temporary files), then the configuration is locked.
-        """
+        """A read-only, locked-down connection (``lock_down``) to ``snapshot`` (default: the
+        last published)."""
         with self._attached(snapshot) as connection:
-            connection.execute(f"SET memory_limit = '{int(memory_limit)}B'")
-            connection.execute("SET temp_directory = ''")
-            connection.execute("SET python_enable_replacements = false")
-            connection.execute("SET enable_external_access = false")
-            connection.execute("SET lock_configuration = true")
+            lock_down(connection, memory_limit)
             yield connection
+
+    def attachment(self, snapshot: Snapshot) -> Attachment:
+        """What a separate process needs to read ``snapshot``: its file and key."""
+        return Attachment(snapshot.path, self._key())
 
     @contextmanager
     def _attached(self, snapshot: Snapshot | None) -> Iterator[duckdb.DuckDBPyConnection]:

@@ -1,0 +1,65 @@
+"""Governed reads in worker processes: memory and time bounded by the operating system.
+
+DuckDB's own memory limit does not cover a value one function call builds, and such a call cannot
+be interrupted; an attacker exhausted the host's memory with a single read that way. These reads
+run in a worker whose address space is capped and which is killed when it overruns.
+"""
+
+from collections.abc import Iterator
+
+import psutil
+import pytest
+
+from governance import identity, tenancy
+from governance.governed_query import GovernedReads, QueryFailed
+from governance.rls.context import QueryRefused
+from governance.warehouse.read_workers import ReadWorkers
+
+
+@pytest.fixture
+def workers() -> Iterator[ReadWorkers]:
+    pool = ReadWorkers(size=1, grace_s=0.5)
+    yield pool
+    pool.close()
+
+
+@pytest.fixture
+def reads(platform, workers) -> GovernedReads:
+    tenant = tenancy.create_tenant(platform, "acme")
+    with platform.warehouse(tenant.id, "acme").write() as connection:
+        connection.execute("CREATE TABLE acme.deals AS SELECT range AS id FROM range(3)")
+    identity.add_user(platform, "acme", "boss@acme.io", ["owner"])
+    return GovernedReads(platform, workers=workers)
+
+
+@pytest.mark.parametrize(
+    "sql",
+    [
+        "SELECT length(repeat('x', 3000000000)) AS n",
+        "SELECT len(generate_series(1, 500000000)) AS n",
+        "SELECT count(*) AS n FROM (SELECT unnest(generate_series(1, 3000000000)))",
+    ],
+)
+def test_a_value_larger_than_the_memory_limit_is_refused_and_the_host_is_spared(reads, sql):
+    before = psutil.virtual_memory().available
+    with pytest.raises(QueryRefused, match="needs more than the 64 MiB of memory a read may use"):
+        reads.run("acme", "boss@acme.io", sql, memory_limit=64 * 1024**2)
+    assert before - psutil.virtual_memory().available < 2 * 1024**3
+    assert reads.run("acme", "boss@acme.io", "SELECT count(*) FROM deals").rows == [(3,)]
+
+
+def test_a_read_that_cannot_be_interrupted_is_killed_at_its_time_limit(reads, workers):
+    reads.run("acme", "boss@acme.io", "SELECT 1")
+    [first] = workers.idle_pids()
+    with pytest.raises(QueryFailed, match=r"exceeded the 0\.2s time limit"):
+        reads.run("acme", "boss@acme.io", "SELECT length(repeat('x', 900000000))", timeout_s=0.2)
+    assert not psutil.pid_exists(first) or psutil.Process(first).status() == psutil.STATUS_ZOMBIE
+    assert reads.run("acme", "boss@acme.io", "SELECT max(id) FROM deals").rows == [(2,)]
+    assert workers.idle_pids() and first not in workers.idle_pids()
+
+
+def test_a_worker_serves_read_after_read(reads, workers):
+    for expected in range(3):
+        sql = f"SELECT count(*) FROM deals WHERE id <= {expected}"
+        assert reads.run("acme", "boss@acme.io", sql).rows == [(expected + 1,)]
+    assert len(workers.idle_pids()) == 1
