@@ -1,20 +1,23 @@
 """The governed read path: compile for one user, check again, run isolated, audit, cache.
 
 Every read of tenant data by a person goes through ``GovernedReads.run``: the SQL is compiled by
-the RLS compiler for that user; a locked-down connection to the published snapshot parses the
-compiled SQL with DuckDB's own parser and checks it reads nothing the compiler did not emit
-(``duckdb_read_guard``); only then does it run, in a worker process whose memory and time the
+the RLS compiler for that user against the published snapshot's tables; DuckDB's own parser then
+checks the compiled SQL reads nothing the compiler did not emit (``duckdb_read_guard``); only then
+does it run, in a worker process whose memory and time the
 operating system bounds (``read_workers``), on a read-only connection with external access
 disabled and configuration locked, under a row cap and a byte cap. Every attempt, refused or not,
 is written to the tenant's audit trail: the SQL given and executed and the engine's full error
 stay there; what the reader sees never quotes the compiled SQL or its policy filters.
 """
 
+import threading
 import time
 from dataclasses import dataclass
+from pathlib import Path
 from typing import Any
 
 import duckdb
+from cachetools import LRUCache
 
 from governance import audit
 from governance.errors import AtsparkError
@@ -32,6 +35,8 @@ from governance.warehouse.read_workers import (
     ReadWorkers,
     default_read_workers,
 )
+from governance.warehouse.snapshots import Snapshot
+from governance.warehouse.tenant_warehouse import TenantWarehouse
 
 INTERNAL_TABLE_PREFIX = "_dlt"
 LIMITS = ReadLimits()
@@ -96,6 +101,8 @@ class GovernedReads:
         self.platform = platform
         self.cache = cache or ResultCache()
         self.workers = workers or default_read_workers()
+        self._catalogs: LRUCache[Path, dict[str, list[str]]] = LRUCache(256)
+        self._catalogs_lock = threading.Lock()
 
     def run(
         self,
@@ -116,16 +123,15 @@ class GovernedReads:
         compiled: CompiledQuery | None = None
         try:
             snapshot = warehouse.snapshots.current()  # read once: the key names what is attached
-            with warehouse.read(snapshot) as connection:  # metadata and parsing only
-                tables = visible_tables(connection, tenant_slug)
-                compiled = compile_query(sql, "duckdb", reader, tables)
-                key = cache_key(tenant_id, snapshot.sequence, reader, compiled.sql)
-                result = self.cache.get(key)
-                if result is None:
-                    _check_with_engine(connection, compiled, reader, tables)
-                    request = ReadRequest(warehouse.attachment(snapshot), compiled.sql, limits)
-                    result = _result(self.workers.run(request))
-                    self.cache.put(key, result)
+            tables = self._visible_tables(warehouse, snapshot)
+            compiled = compile_query(sql, "duckdb", reader, tables)
+            key = cache_key(tenant_id, snapshot.sequence, reader, compiled.sql)
+            result = self.cache.get(key)
+            if result is None:
+                _check_with_engine(compiled, reader, tables)
+                request = ReadRequest(warehouse.attachment(snapshot), compiled.sql, limits)
+                result = _result(self.workers.run(request))
+                self.cache.put(key, result)
         except (QueryRefused, QueryFailed) as error:
             outcome = "refused" if isinstance(error, QueryRefused) else "failed"
             detail = {"detail": error.detail} if error.detail else {}
@@ -135,6 +141,19 @@ class GovernedReads:
             raise
         self._audit(tenant_id, email, sql, compiled, "ok", started, row_count=result.row_count)
         return result
+
+    def _visible_tables(
+        self, warehouse: TenantWarehouse, snapshot: Snapshot
+    ) -> dict[str, list[str]]:
+        """The snapshot's visible tables; a published snapshot never changes, so they are kept."""
+        with self._catalogs_lock:
+            tables = self._catalogs.get(snapshot.path)
+        if tables is None:
+            with warehouse.read(snapshot) as connection:
+                tables = visible_tables(connection, warehouse.schema)
+            with self._catalogs_lock:
+                self._catalogs[snapshot.path] = tables
+        return tables
 
     def _audit(
         self,
@@ -164,13 +183,8 @@ class GovernedReads:
 
 
 def _check_with_engine(
-    connection: duckdb.DuckDBPyConnection,
-    compiled: CompiledQuery,
-    reader: Reader,
-    tables: dict[str, list[str]],
+    compiled: CompiledQuery, reader: Reader, tables: dict[str, list[str]]
 ) -> None:
     """The second barrier: DuckDB's own parse of the compiled SQL reads only what it may."""
     wrappers = None if reader.unrestricted else compiled.wrappers
-    check_read(
-        connection, compiled.sql, schema=reader.tenant_schema, tables=tables, wrappers=wrappers
-    )
+    check_read(compiled.sql, schema=reader.tenant_schema, tables=tables, wrappers=wrappers)

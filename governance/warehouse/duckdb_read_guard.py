@@ -2,9 +2,10 @@
 
 The RLS compiler checks SQL with sqlglot's parser; DuckDB runs it with its own. Wherever the two
 read the same text differently, the compiler's checks prove nothing about what runs, which is how
-a quoted type name once smuggled a raw table read through. So before a compiled query runs, the
-executing connection parses it (``json_serialize_sql``) and this module walks DuckDB's parse tree,
-independently of sqlglot and of the compiler's passes:
+a quoted type name once smuggled a raw table read through. So before a compiled query runs, DuckDB
+parses it (``json_serialize_sql``, the parser of the same DuckDB build that will run it, on a
+connection of its own) and this module walks DuckDB's parse tree, independently of sqlglot and of
+the compiler's passes:
 
 - one ``SELECT`` statement (DuckDB serializes nothing else);
 - every table read is a CTE visible where it stands (and named as the compiler names CTEs), or a
@@ -105,11 +106,11 @@ class _WrapperCache:
         self._entries: LRUCache[str, bytes] = LRUCache(max_entries)
         self._lock = threading.Lock()
 
-    def get(self, connection: duckdb.DuckDBPyConnection, wrapper_sql: str) -> bytes:
+    def get(self, wrapper_sql: str) -> bytes:
         with self._lock:
             cached = self._entries.get(wrapper_sql)
         if cached is None:
-            statement = _serialize(connection, wrapper_sql)
+            statement = _serialize(wrapper_sql)
             cached = _canonical(statement["node"])
             with self._lock:
                 self._entries[wrapper_sql] = cached
@@ -120,20 +121,15 @@ _WRAPPERS = _WrapperCache()
 
 
 def check_read(
-    connection: duckdb.DuckDBPyConnection,
-    sql: str,
-    *,
-    schema: str,
-    tables: Collection[str],
-    wrappers: Collection[str] | None,
+    sql: str, *, schema: str, tables: Collection[str], wrappers: Collection[str] | None
 ) -> None:
     """Refuse ``sql`` unless DuckDB's parse of it reads only what the compiler emitted.
 
     ``wrappers`` is the SQL of the policy wrappers the compiler rendered for a restricted reader;
     None for an unrestricted reader (owner, admin), whose tenant tables are read directly.
     """
-    statement = _serialize(connection, sql)
-    expected = None if wrappers is None else {_WRAPPERS.get(connection, w) for w in wrappers}
+    statement = _serialize(sql)
+    expected = None if wrappers is None else {_WRAPPERS.get(w) for w in wrappers}
     _ReadWalk(schema, tables, expected).run(statement["node"])
 
 
@@ -230,9 +226,16 @@ def _ctes_defined(node: dict[str, Any]) -> frozenset[str]:
     return frozenset(names)
 
 
-def _serialize(connection: duckdb.DuckDBPyConnection, sql: str) -> dict[str, Any]:
+@lru_cache(maxsize=1)
+def _parser() -> duckdb.DuckDBPyConnection:
+    """An in-memory connection that only parses (it attaches nothing); a cursor per use."""
+    return duckdb.connect(config={"enable_external_access": False})
+
+
+def _serialize(sql: str) -> dict[str, Any]:
     """DuckDB's parse tree of ``sql``'s single statement."""
-    (text,) = connection.execute("SELECT json_serialize_sql(?)", [sql]).fetchone() or ("",)
+    with _parser().cursor() as cursor:
+        (text,) = cursor.execute("SELECT json_serialize_sql(?)", [sql]).fetchone() or ("",)
     parsed = orjson.loads(text) if text else {"error": True}
     statements = parsed.get("statements") or []
     if parsed.get("error") or len(statements) != 1:

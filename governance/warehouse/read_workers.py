@@ -240,14 +240,18 @@ _ROW_ALIAS = "__rls"  # the RLS compiler's row alias: an error naming it quotes 
 
 
 def _serve(requests: BinaryIO, answers: BinaryIO) -> None:
-    """Answer requests until the parent closes the pipe."""
+    """Answer requests until the parent closes the pipe.
+
+    The next read's connection is made while waiting (loading the crypto module takes ~80 ms).
+    """
     while True:
+        spare = new_connection()
         try:
             request: ReadRequest = pickle.loads(_receive(requests))
         except EOFError:
             return
         with _address_space(request.limits.memory_limit):
-            outcome = _read(request)
+            outcome = _read(spare, request)
         _send(answers, outcome)
 
 
@@ -270,18 +274,17 @@ def _mapped_bytes() -> int:
     return 0
 
 
-def _read(request: ReadRequest) -> ReadOutcome:
+def _read(connection: duckdb.DuckDBPyConnection, request: ReadRequest) -> ReadOutcome:
+    """One read on a fresh ``connection`` (closed afterwards)."""
     limits = request.limits
     try:
-        connection = new_connection()
-        try:
-            attach_encrypted(connection, request.source.path, request.source.key, read_only=True)
-            lock_down(connection, limits.memory_limit)
-            return _execute(connection, request.sql, limits)
-        finally:
-            connection.close()
+        attach_encrypted(connection, request.source.path, request.source.key, read_only=True)
+        lock_down(connection, limits.memory_limit)
+        return _execute(connection, request.sql, limits)
     except (MemoryError, duckdb.OutOfMemoryException):
         return _too_much_memory(limits)
+    finally:
+        connection.close()
 
 
 def _execute(connection: duckdb.DuckDBPyConnection, sql: str, limits: ReadLimits) -> ReadOutcome:

@@ -73,11 +73,11 @@ class TenantWarehouse:
 
     @contextmanager
     def _attached(self, snapshot: Snapshot | None) -> Iterator[duckdb.DuckDBPyConnection]:
-        """``snapshot`` (default: the current one) attached read-only."""
+        """``snapshot`` (default: the current one) attached read-only, for catalog-sized reads."""
         current = snapshot or self.snapshots.current()
         if current is None:
             raise NotFoundError("this tenant's warehouse has not been provisioned")
-        connection = new_connection()
+        connection = new_connection(openssl=False)
         try:
             attach_encrypted(connection, current.path, self._key(), read_only=True)
             yield connection

@@ -3,9 +3,6 @@
 Each refusal below is SQL a buggy compiler could emit; the guard sees it as DuckDB will run it.
 """
 
-from collections.abc import Iterator
-
-import duckdb
 import pytest
 
 from governance.rls.compiler import compile_query
@@ -22,16 +19,10 @@ OUTSIDE = "tenant table outside its policy wrapper"
 WRAPPED = '(SELECT * FROM "acme"."orders" AS __rls WHERE (__rls.region = \'eu\'))'
 
 
-@pytest.fixture(scope="module")
-def connection() -> Iterator[duckdb.DuckDBPyConnection]:
-    with duckdb.connect() as connection:
-        yield connection
-
-
-def check(connection, sql: str, reader: Reader = READER, wrappers=None) -> None:
+def check(sql: str, reader: Reader = READER, wrappers=None) -> None:
     if wrappers is None and not reader.unrestricted:
         wrappers = compile_query("SELECT * FROM orders", "duckdb", reader, TABLES).wrappers
-    check_read(connection, sql, schema="acme", tables=TABLES,
+    check_read(sql, schema="acme", tables=TABLES,
                wrappers=None if reader.unrestricted else wrappers)  # fmt: skip
 
 
@@ -48,10 +39,10 @@ def check(connection, sql: str, reader: Reader = READER, wrappers=None) -> None:
         "SELECT * FROM orders PIVOT (sum(amount) FOR region IN ('eu', 'us'))",
     ],
 )
-def test_what_the_compiler_emits_passes(connection, sql: str):
+def test_what_the_compiler_emits_passes(sql: str):
     for reader in (READER, OWNER):
         compiled = compile_query(sql, "duckdb", reader, TABLES)
-        check(connection, compiled.sql, reader, compiled.wrappers)
+        check(compiled.sql, reader, compiled.wrappers)
 
 
 @pytest.mark.parametrize(
@@ -96,20 +87,20 @@ def test_what_the_compiler_emits_passes(connection, sql: str):
         ("SELECT 1 FROM", "not one query"),
     ],
 )  # fmt: skip
-def test_what_no_compiler_may_emit_is_refused(connection, sql: str, reason: str):
+def test_what_no_compiler_may_emit_is_refused(sql: str, reason: str):
     with pytest.raises(QueryRefused, match=f"could not be run safely .*{reason}"):
-        check(connection, sql)
+        check(sql)
 
 
-def test_a_builtin_through_its_own_schema_is_still_the_builtin(connection):
-    check(connection, "SELECT main.lower('a'), main.sum(1)")
+def test_a_builtin_through_its_own_schema_is_still_the_builtin():
+    check("SELECT main.lower('a'), main.sum(1)")
 
 
-def test_an_unrestricted_reader_reads_tenant_tables_directly_but_nothing_else(connection):
-    check(connection, 'SELECT * FROM "acme"."orders" AS o JOIN acme.customers c ON TRUE', OWNER)
+def test_an_unrestricted_reader_reads_tenant_tables_directly_but_nothing_else():
+    check('SELECT * FROM "acme"."orders" AS o JOIN acme.customers c ON TRUE', OWNER)
     for sql in ("SELECT * FROM acme.secrets", "SELECT current_setting('threads')"):
         with pytest.raises(QueryRefused, match="could not be run safely"):
-            check(connection, sql, OWNER)
+            check(sql, OWNER)
 
 
 def test_the_function_list_comes_from_the_engine_less_what_reads_state():

@@ -161,7 +161,7 @@ def leaks(rows: list[tuple[object, ...]]) -> list[str]:
 
 def governed(db: Database, sql: str, reader: Reader = ALICE) -> list[tuple[object, ...]]:
     compiled = compile_query(sql, "duckdb", reader, VISIBLE_TABLES)
-    rows = db.full.execute(engine_checked(db.full, compiled, reader, VISIBLE_TABLES)).fetchall()
+    rows = db.full.execute(engine_checked(compiled, reader, VISIBLE_TABLES)).fetchall()
     if not reader.unrestricted:
         assert not leaks(rows), f"hidden values in the result of {sql!r}: {leaks(rows)}"
     return rows
@@ -1058,4 +1058,4 @@ def test_forged_compiler_output_is_refused_by_both_barriers(db: Database, sql: s
         verify_output(as_built, sql, "duckdb", ALICE, VISIBLE_TABLES)
     wrappers = compile_query("SELECT * FROM orders", "duckdb", ALICE, VISIBLE_TABLES).wrappers
     with pytest.raises(QueryRefused, match="could not be run safely"):
-        check_read(db.full, sql, schema=TENANT, tables=VISIBLE_TABLES, wrappers=wrappers)
+        check_read(sql, schema=TENANT, tables=VISIBLE_TABLES, wrappers=wrappers)

@@ -121,7 +121,7 @@ class Warehouse:
         compiled = compile_query(sql, "duckdb", reader, VISIBLE_TABLES)
         expected = self.visible.execute(sql).fetchall()
         actual = self.full.execute(
-            engine_checked(self.full, compiled, reader, VISIBLE_TABLES)
+            engine_checked(compiled, reader, VISIBLE_TABLES)
         ).fetchall()
         if ordered:
             assert actual == expected, compiled.sql

@@ -856,7 +856,7 @@ def check(database: Database, case: Case) -> None:
     # What the audit log records: exactly the tenant tables the query names.
     assert set(compiled.tables) == case.reads, (compiled.tables, sorted(case.reads))
     assert set(compiled.policies) <= {p.name for p in case.reader.policies}, compiled.policies
-    actual = run(database.full, engine_checked(database.full, compiled, case.reader, names))
+    actual = run(database.full, engine_checked(compiled, case.reader, names))
     context = f"query:    {case.sql}\ncompiled: {compiled.sql}"
     if actual[0] == "error":
         assert_reveals_nothing_hidden(database, case, compiled.sql, actual, context)

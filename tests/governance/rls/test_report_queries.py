@@ -127,4 +127,4 @@ def connection() -> Iterator[duckdb.DuckDBPyConnection]:
 @pytest.mark.parametrize("reader", [READER, OWNER], ids=["restricted", "owner"])
 def test_an_ordinary_query_compiles_and_runs(connection, sql: str, reader: Reader):
     compiled = compile_query(sql, "duckdb", reader, COLUMNS)
-    connection.execute(engine_checked(connection, compiled, reader, COLUMNS)).fetchall()
+    connection.execute(engine_checked(compiled, reader, COLUMNS)).fetchall()

@@ -109,7 +109,7 @@ def assert_round_trip(compiled: CompiledQuery) -> None:
 
 def run(db: duckdb.DuckDBPyConnection, compiled: CompiledQuery) -> tuple[list[str], list]:
     """Columns and rows, through the engine check; engine errors count as no rows."""
-    sql = engine_checked(db, compiled, READER, TABLES)
+    sql = engine_checked(compiled, READER, TABLES)
     try:
         cursor = db.execute(sql)
         rows = cursor.fetchall()
