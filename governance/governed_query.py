@@ -1,13 +1,13 @@
 """The governed read path: compile for one user, check again, run isolated, audit, cache.
 
 Every read of tenant data by a person goes through ``GovernedReads.run``: the SQL is compiled by
-the RLS compiler for that user against the published snapshot's tables; DuckDB's own parser then
-checks the compiled SQL reads nothing the compiler did not emit (``duckdb_read_guard``); only then
-does it run, in a worker process whose memory and time the
-operating system bounds (``read_workers``), on a read-only connection with external access
-disabled and configuration locked, under a row cap and a byte cap. Every attempt, refused or not,
-is written to the tenant's audit trail: the SQL given and executed and the engine's full error
-stay there; what the reader sees never quotes the compiled SQL or its policy filters.
+the RLS compiler for that user against the published snapshot's tables and sent to a worker
+process whose memory and time the operating system bounds (``read_workers``). There DuckDB's own
+parser checks the compiled SQL reads nothing the compiler did not emit (``duckdb_read_guard``);
+only then does it run, on a read-only connection with external access disabled and configuration
+locked, under a row cap and a byte cap. Every attempt, refused or not, is written to the tenant's
+audit trail: the SQL given and executed and the engine's full error stay there; what the reader
+sees never quotes the compiled SQL or its policy filters.
 """
 
 import threading
@@ -25,10 +25,10 @@ from governance.platform import Platform
 from governance.readers import reader_for
 from governance.result_cache import ResultCache, cache_key
 from governance.rls.compiler import compile_query
-from governance.rls.context import CompiledQuery, QueryRefused, Reader
+from governance.rls.context import CompiledQuery, QueryRefused
 from governance.warehouse.duckdb_files import WAREHOUSE_CATALOG
-from governance.warehouse.duckdb_read_guard import check_read
 from governance.warehouse.read_workers import (
+    ReadGuard,
     ReadLimits,
     ReadOutcome,
     ReadRequest,
@@ -128,9 +128,10 @@ class GovernedReads:
             key = cache_key(tenant_id, snapshot.sequence, reader, compiled.sql)
             result = self.cache.get(key)
             if result is None:
-                _check_with_engine(compiled, reader, tables)
-                request = ReadRequest(warehouse.attachment(snapshot), compiled.sql, limits)
-                result = _result(self.workers.run(request))
+                wrappers = None if reader.unrestricted else compiled.wrappers
+                guard = ReadGuard(reader.tenant_schema, tuple(tables), wrappers)
+                source = warehouse.attachment(snapshot)
+                result = _result(self.workers.run(ReadRequest(source, compiled.sql, guard, limits)))
                 self.cache.put(key, result)
         except (QueryRefused, QueryFailed) as error:
             outcome = "refused" if isinstance(error, QueryRefused) else "failed"
@@ -180,11 +181,3 @@ class GovernedReads:
                 **details,
             },
         )
-
-
-def _check_with_engine(
-    compiled: CompiledQuery, reader: Reader, tables: dict[str, list[str]]
-) -> None:
-    """The second barrier: DuckDB's own parse of the compiled SQL reads only what it may."""
-    wrappers = None if reader.unrestricted else compiled.wrappers
-    check_read(compiled.sql, schema=reader.tenant_schema, tables=tables, wrappers=wrappers)

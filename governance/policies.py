@@ -13,9 +13,14 @@ from governance.names import check_identifier
 from governance.platform import Platform
 from governance.rls.compiler import compile_query
 from governance.rls.context import PolicyRule, QueryRefused, Reader
-from governance.rls.passes.render_predicates import InvalidPredicate, parse_predicate
+from governance.rls.passes.render_predicates import (
+    InvalidPredicate,
+    parse_predicate,
+    with_sample_values,
+)
 from governance.store.lookups import find_tenant
 from governance.store.models import Group, Policy, Role, User
+from governance.warehouse.duckdb_read_guard import check_written_predicate
 
 _ATTRIBUTE_PLACEHOLDER = re.compile(r"\{\{\s*user\.attr\.([A-Za-z_][A-Za-z0-9_]*)\s*\}\}")
 
@@ -46,6 +51,7 @@ def _check_predicate(schema: str, table: str, predicate: str) -> None:
     reader = Reader(schema, "sample", "sample@example.com", sample, policies=(rule,))
     try:
         parse_predicate(predicate, table, "duckdb")
+        check_written_predicate(with_sample_values(predicate))
         compile_query(f"SELECT * FROM {table}", "duckdb", reader, [table])
     except InvalidPredicate as invalid:
         raise AtsparkError(f"invalid policy filter: {invalid}") from None

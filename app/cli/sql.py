@@ -11,6 +11,7 @@ from typing import Any
 
 import typer
 from rich.table import Table
+from rich.text import Text
 
 from app.cli.context import platform
 from app.cli.output import console
@@ -34,6 +35,11 @@ def _plain(value: Any) -> Any:
     return value
 
 
+def _shown(text: str) -> Text:
+    """Data as plain text for a terminal: never Rich markup, control characters escaped."""
+    return Text("".join(c if c.isprintable() or c in "\n\t" else f"\\x{ord(c):02x}" for c in text))
+
+
 def _print(result: QueryResult, fmt: SqlFormat) -> None:
     rows = [[_plain(v) for v in row] for row in result.rows]
     if fmt is SqlFormat.json:
@@ -43,9 +49,11 @@ def _print(result: QueryResult, fmt: SqlFormat) -> None:
         writer.writerow(result.columns)
         writer.writerows(rows)
     else:
-        table = Table(*result.columns)
+        table = Table()
+        for column in result.columns:
+            table.add_column(_shown(column))
         for row in rows:
-            table.add_row(*("" if v is None else str(v) for v in row))
+            table.add_row(*(_shown("" if v is None else str(v)) for v in row))
         console.print(table)
     if result.truncated:
         print(f"note: only the first {result.row_count} rows are shown", file=sys.stderr)

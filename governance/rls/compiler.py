@@ -20,6 +20,7 @@ from governance.rls.passes.canonicalize import canonicalize
 from governance.rls.passes.check_constructs import check_constructs
 from governance.rls.passes.check_functions import check_functions
 from governance.rls.passes.check_policy_columns import check_policy_columns
+from governance.rls.passes.check_size import check_size
 from governance.rls.passes.check_types import check_types
 from governance.rls.passes.generate import generate
 from governance.rls.passes.name_expression_columns import name_expression_columns
@@ -53,6 +54,7 @@ def compile_query(
 
 def _compile(sql: str, dialect: str, reader: Reader, tables: Collection[str]) -> CompiledQuery:
     expression = parse_one_statement(sql, dialect)
+    expression = check_size(expression)
     expression = refuse_writes(expression)
     expression = refuse_unsafe_sources(expression, sql, dialect)
     expression = check_functions(expression, dialect)

@@ -2,10 +2,12 @@
 
 from collections.abc import Mapping
 from dataclasses import dataclass, field
-
-from sqlglot import exp
+from typing import TYPE_CHECKING
 
 from governance.errors import AtsparkError
+
+if TYPE_CHECKING:  # the worker that runs reads imports this module without sqlglot
+    from sqlglot import exp
 
 DIALECTS = ("duckdb", "bigquery")
 
@@ -70,4 +72,4 @@ class CompiledQuery:
     tables: tuple[str, ...]
     policies: tuple[str, ...]
     wrappers: tuple[str, ...] = ()
-    tree: exp.Expr | None = field(default=None, compare=False, repr=False)
+    tree: "exp.Expr | None" = field(default=None, compare=False, repr=False)

@@ -133,6 +133,33 @@ def check_read(
     _ReadWalk(schema, tables, expected).run(statement["node"])
 
 
+def check_written_predicate(predicate: str) -> None:
+    """Refuse a policy predicate DuckDB itself would not read as written.
+
+    sqlglot reads functions and operators other engines have (``regexp_like``, ``RLIKE``,
+    ``nvl``) and rewrites them into DuckDB's, not always with the same meaning (``regexp_like``
+    is a full match in Snowflake, ``REGEXP_MATCHES`` a partial one). A policy must say what it
+    means in the engine that applies it: it must parse in DuckDB and call only DuckDB's
+    functions. (Placeholders are replaced by a sample value first.)
+    """
+    try:
+        statement = _serialize(f"SELECT 1 WHERE ({predicate})")
+    except QueryRefused:
+        raise QueryRefused("DuckDB does not read it as written") from None
+    functions = allowed_functions()
+    stack: list[Any] = [statement]
+    while stack:
+        value = stack.pop()
+        if isinstance(value, dict):
+            if value.get("class") in ("FUNCTION", "WINDOW"):
+                name = str(value.get("function_name", "")).lower()
+                if name not in functions:
+                    raise QueryRefused(f"DuckDB has no function {name} (or it may not be used)")
+            stack.extend(value.values())
+        elif isinstance(value, list):
+            stack.extend(value)
+
+
 class _ReadWalk:
     """One walk over a DuckDB parse tree, keeping the CTEs in scope."""
 
@@ -236,7 +263,10 @@ def _serialize(sql: str) -> dict[str, Any]:
     """DuckDB's parse tree of ``sql``'s single statement."""
     with _parser().cursor() as cursor:
         (text,) = cursor.execute("SELECT json_serialize_sql(?)", [sql]).fetchone() or ("",)
-    parsed = orjson.loads(text) if text else {"error": True}
+    try:
+        parsed = orjson.loads(text) if text else {"error": True}
+    except orjson.JSONDecodeError:  # deeper than orjson's 1,024 levels
+        raise _unsafe("it is nested too deeply") from None
     statements = parsed.get("statements") or []
     if parsed.get("error") or len(statements) != 1:
         raise _unsafe("it is not one query")

@@ -7,14 +7,17 @@ exhaust the host and outlive its time limit (an attacker did both). So the SQL a
 in a worker process (``python -m governance.warehouse.read_workers``):
 
 - its address space is capped for the length of each read (``RLIMIT_AS``: what the worker
-  already maps, plus twice the read's memory limit for the engine, plus a fixed allowance), so
-  an oversized value fails inside DuckDB as an ordinary out-of-memory error;
+  already maps, plus the read's memory limit, plus 256 MiB), so an oversized value fails inside
+  DuckDB as an ordinary out-of-memory error, and DuckDB's own limit and the cap together keep a
+  read within about its memory limit;
 - the worker interrupts the statement at the time limit, and the parent kills the worker if it
   has not answered shortly after, whatever it is doing;
 - a worker that was killed, ran out of memory or died is replaced; the others keep serving.
 
-Only SQL the compiler and the read guard accepted is sent here, with the snapshot to read and
-its key, over the worker's standard input; the answer (rows, or a refusal or failure with a
+Only SQL the compiler accepted is sent here, with the snapshot to read and its key, over the
+worker's standard input. The worker first checks it with DuckDB's own parser (``duckdb_read_guard``:
+that parse, too, can be made to take time and memory, so it runs under the same limits), then
+runs it; the answer (rows, or a refusal or failure with a
 message the reader may see and a detail for the audit trail) comes back on its standard output,
 each message a length-prefixed pickle. Results are capped by rows (cut) and by bytes (refused).
 """
@@ -37,6 +40,7 @@ from typing import Any, BinaryIO
 import duckdb
 import orjson
 
+from governance.rls.context import QueryRefused
 from governance.warehouse.duckdb_files import (
     READ_MEMORY_LIMIT,
     Attachment,
@@ -44,10 +48,11 @@ from governance.warehouse.duckdb_files import (
     lock_down,
     new_connection,
 )
+from governance.warehouse.duckdb_read_guard import check_read
 
 _HEADER = 8
 _FETCH_BATCH = 1_000
-_ALLOWANCE = 512 * 1024**2  # the interpreter, DuckDB's own structures, the result being built
+_ALLOWANCE = 256 * 1024**2  # DuckDB's untracked structures, the result being built
 
 
 @dataclass(frozen=True)
@@ -61,11 +66,21 @@ class ReadLimits:
 
 
 @dataclass(frozen=True)
+class ReadGuard:
+    """What ``duckdb_read_guard`` checks the SQL against before it runs (see ``check_read``)."""
+
+    schema: str
+    tables: tuple[str, ...]
+    wrappers: tuple[str, ...] | None
+
+
+@dataclass(frozen=True)
 class ReadRequest:
-    """Run ``sql`` on the snapshot ``source`` names, within ``limits``."""
+    """Check ``sql`` against ``guard``, then run it on the snapshot ``source`` names."""
 
     source: Attachment
     sql: str
+    guard: ReadGuard
     limits: ReadLimits
 
 
@@ -259,7 +274,7 @@ def _serve(requests: BinaryIO, answers: BinaryIO) -> None:
 def _address_space(memory_limit: int) -> Iterator[None]:
     """Cap the process's address space for one read, then lift the cap again."""
     previous = resource.getrlimit(resource.RLIMIT_AS)
-    cap = _mapped_bytes() + 2 * memory_limit + _ALLOWANCE
+    cap = _mapped_bytes() + memory_limit + _ALLOWANCE
     resource.setrlimit(resource.RLIMIT_AS, (cap, previous[1]))
     try:
         yield
@@ -276,11 +291,14 @@ def _mapped_bytes() -> int:
 
 def _read(connection: duckdb.DuckDBPyConnection, request: ReadRequest) -> ReadOutcome:
     """One read on a fresh ``connection`` (closed afterwards)."""
-    limits = request.limits
+    limits, guard = request.limits, request.guard
     try:
+        check_read(request.sql, schema=guard.schema, tables=guard.tables, wrappers=guard.wrappers)
         attach_encrypted(connection, request.source.path, request.source.key, read_only=True)
         lock_down(connection, limits.memory_limit)
         return _execute(connection, request.sql, limits)
+    except QueryRefused as refused:
+        return ReadOutcome("refused", message=str(refused), detail=refused.detail)
     except (MemoryError, duckdb.OutOfMemoryException):
         return _too_much_memory(limits)
     finally:

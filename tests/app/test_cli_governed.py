@@ -123,3 +123,20 @@ def test_the_reported_quoted_type_bypass_is_refused(platform):
         "sql", "acme", "--as", "eu@x.test", "--format", "json", "SELECT id FROM hr_orders"
     )
     assert json.loads(allowed.stdout)["rows"] == [[1]]
+
+
+def test_table_output_shows_data_as_text_never_as_markup(platform):
+    """Found by an attacker: a value ``[/]`` crashed ``--format table`` (Rich markup), a
+    ``[link=...]`` value became a hyperlink and escape sequences reached the terminal."""
+    tenant = tenancy.create_tenant(platform, "acme")
+    with platform.warehouse(tenant.id, "acme").write() as connection:
+        connection.execute(
+            "CREATE TABLE acme.notes AS SELECT * FROM (VALUES ('[/]'), ('[link=http://evil.test]x[/link]'),"
+            " (chr(27) || '[2J')) t(\"[bold]body\")"
+        )
+    run("user", "add", "acme", "boss@acme.io", "--role", "owner")
+    result = run("sql", "acme", "--as", "boss@acme.io", "SELECT * FROM notes")
+    assert result.returncode == 0, result.stderr
+    assert "[/]" in result.stdout and "[link=http://evil.test]x[/link]" in result.stdout
+    assert "[bold]body" in result.stdout and "\\x1b[2J" in result.stdout
+    assert "\x1b" not in result.stdout and "Traceback" not in result.stderr

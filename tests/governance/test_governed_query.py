@@ -243,3 +243,22 @@ def test_a_policy_sqlglot_would_read_differently_is_refused_when_added(acme):
             acme, "acme", "recent", "deals", "id > 0 OR now() - INTERVAL '1 day ago' > now()",
             ["viewer"],
         )  # fmt: skip
+
+
+@pytest.mark.parametrize(
+    ("predicate", "reason"),
+    [
+        ("regexp_like(region, 'emea')", "DuckDB has no function regexp_like"),
+        ("region RLIKE 'emea'", "DuckDB does not read it as written"),
+        ("region REGEXP 'emea'", "DuckDB does not read it as written"),
+        ("nvl(region, 'x') = 'emea'", "DuckDB has no function nvl"),
+        ("region == 'emea'", "the == operator is not supported"),
+        ("owner ~~ '%@' || 'acme.io'", "the ~~ operator is not supported"),
+    ],
+)
+def test_a_policy_must_mean_in_duckdb_what_its_author_wrote(acme, predicate, reason):
+    """Found by an attacker: sqlglot reads other engines' regexp_like, RLIKE and REGEXP as a
+    partial match (a full one in Snowflake), so such a policy would admit more than written."""
+    with pytest.raises(AtsparkError, match=f"invalid policy filter: {reason}"):
+        policies.add_policy(acme, "acme", "p", "deals", predicate, ["viewer"])
+    assert [p.name for p in policies.list_policies(acme, "acme")] == ["own_deals", "region_deals"]

@@ -8,6 +8,7 @@ style of sqlglot's optimizer rules, with SQL fixture pairs in ``tests/governance
 1. ``parse_one_statement``: text -> one statement; refuses templates, statement lists, statements
    that do not start like a query, unbalanced brackets, and a quoted name the parser did not keep
    as a name (sqlglot takes quoted type and function names as raw text); strips comments and meta.
+1a. ``check_size``: refuses more than 100 table references, 200 SELECTs or 20,000 nodes.
 2. ``refuse_writes``: refuses DML, DDL, data-modifying CTEs, COPY, ATTACH, PRAGMA, SET, INSTALL,
    LOAD, CALL, EXPORT, SELECT INTO, FOR UPDATE, anywhere in the tree.
 3. ``refuse_unsafe_sources``: refuses table functions, file and URL readers, strings in FROM,

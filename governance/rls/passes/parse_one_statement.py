@@ -1,8 +1,9 @@
 """Pass: SQL text -> exactly one parsed statement, with comments and meta data stripped.
 
-Refused here, before anything is parsed: template syntax (``{{ }}``, ``{% %}``, ``{# #}``,
-expanded by no one, so never trusted), more than one statement, and a statement that does not
-start like a query (``UPDATE``, ``PRAGMA``, ``EXPORT DATABASE``, ``CALL``: the keyword is named).
+Refused here, before anything is parsed: a query longer than 100,000 characters, template syntax
+(``{{ }}``, ``{% %}``, ``{# #}``, expanded by no one, so never trusted), more than one statement,
+and a statement that does not start like a query (``UPDATE``, ``PRAGMA``, ``EXPORT DATABASE``,
+``CALL``: the keyword is named).
 After parsing, ``token_rules`` refuses text that sqlglot and DuckDB would read apart (a quoted
 type name, ``~``, ``<=>``, unbalanced brackets, ...).
 
@@ -20,6 +21,7 @@ from sqlglot.tokens import Token, TokenType
 from governance.rls.context import QueryRefused
 from governance.rls.passes.token_rules import check_tokens
 
+MAX_QUERY_LENGTH = 100_000
 _TEMPLATE = re.compile(r"\{\{|\{%|\{#")
 _QUERY_STARTS = frozenset({TokenType.SELECT, TokenType.WITH, TokenType.FROM, TokenType.L_PAREN})
 _POSITION_KEYS = ("line", "col", "start", "end")
@@ -28,6 +30,8 @@ _TOKEN_REPR = re.compile(r"<Token token_type: [^,]*, text: (.*?), line: \d+, col
 
 def parse_one_statement(sql: str, dialect: str) -> exp.Expr:
     """Parse ``sql`` written in ``dialect``; refuse anything but one statement that reads."""
+    if len(sql) > MAX_QUERY_LENGTH:
+        raise QueryRefused(f"the query is longer than {MAX_QUERY_LENGTH:,} characters")
     if _TEMPLATE.search(sql):
         raise QueryRefused("template syntax ({{ }}, {% %}, {# #}) is not allowed in a query")
     return read_back(sql, dialect)

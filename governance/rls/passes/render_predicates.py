@@ -33,6 +33,7 @@ from governance.rls.context import PolicyRule, QueryRefused, Reader, policy_refu
 from governance.rls.passes.check_constructs import unsupported_construct
 from governance.rls.passes.check_functions import disallowed_function
 from governance.rls.passes.check_types import check_types
+from governance.rls.passes.generate import generate
 from governance.rls.passes.token_rules import check_tokens
 
 ROW_ALIAS = "__rls"
@@ -108,9 +109,37 @@ def parse_predicate(predicate: str, table: str, dialect: str) -> PredicateTempla
     found = _validate_and_qualify(expression, table, dialect)
     if sorted(found) != sorted(slot.sentinel for slot in slots):
         raise InvalidPredicate("a placeholder must stand alone as a value, not inside quotes")
+    expression = _canonical(expression, dialect)
     for node in expression.walk():
         node.comments = None
     return PredicateTemplate(expression, tuple(slots))
+
+
+def _canonical(expression: exp.Expr, dialect: str) -> exp.Expr:
+    """The tree ``expression``'s SQL parses to, as queries are canonicalized (``canonicalize``).
+
+    The compiled query must read back as exactly the tree the compiler built, the policy
+    wrappers included, so a predicate is kept in the form its generated SQL parses to.
+    """
+    text = generate(expression, dialect)
+    parser_dialect = Dialect.get_or_raise(dialect)
+    try:
+        canonical = parser_dialect.parser().parse_into(
+            exp.Condition, parser_dialect.tokenize(text), text
+        )[0]
+    except (ParseError, TokenError):
+        canonical = None
+    if canonical is None:
+        raise InvalidPredicate("it does not read back as written")
+    return canonical
+
+
+def with_sample_values(predicate: str) -> str:
+    """``predicate`` with every placeholder replaced by the literal ``('sample')``, as text.
+
+    For checking how an engine reads a predicate as its author wrote it; never executed.
+    """
+    return _PLACEHOLDER.sub("('sample')", predicate)
 
 
 def _validate_and_qualify(expression: exp.Expr, table: str, dialect: str) -> list[str]:

@@ -12,6 +12,12 @@ for queries (``parse_one_statement``) and policy predicates (``render_predicates
   (``REGEXP_MATCHES``) once sqlglot has read it, so a policy ``region ~ 'EU'`` would admit
   ``NOT-EU`` (``~`` as bitwise NOT is fine);
 - ``<=>``: cosine distance of two lists in DuckDB, null-safe equality to sqlglot;
+- ``==``, ``~~``, ``!~~``, ``~~*``, ``!~~*``, ``~~~`` and ``^@``: DuckDB's generic operators,
+  which bind tighter than ``||`` there and looser to sqlglot (``region == 'E' || 'U'``);
+- a JSON arrow (``->``, ``->>``) right after an operator: DuckDB's arrow takes everything to its
+  left that an operator joins (``x = 'EU' OR meta ->> 'team'`` is ``(x = 'EU' OR meta) ->>
+  'team'`` there), sqlglot's only the operand next to it; written in parentheses, or starting an
+  expression, both read it alike;
 - ``U&'...'``: a Unicode string in DuckDB, ``U & '...'`` (a column ANDed with a string) to sqlglot;
 - an interval string sqlglot would cut short: of ``INTERVAL '1 day ago'`` it keeps ``1 day``,
   dropping ``ago`` (which makes it negative in DuckDB).
@@ -34,6 +40,25 @@ _CLOSING = {
     TokenType.R_BRACE: TokenType.L_BRACE,
 }
 _OPENING = frozenset(_CLOSING.values())
+_ARROWS = frozenset({TokenType.ARROW, TokenType.DARROW})
+_NAMES = frozenset({TokenType.VAR, TokenType.IDENTIFIER})
+# What may stand right before an expression that starts with a JSON arrow's left operand.
+_BEFORE_AN_EXPRESSION = frozenset(
+    {
+        TokenType.L_PAREN, TokenType.L_BRACKET, TokenType.L_BRACE, TokenType.COMMA,
+        TokenType.COLON, TokenType.SELECT, TokenType.DISTINCT, TokenType.WHERE,
+        TokenType.HAVING, TokenType.QUALIFY, TokenType.ON, TokenType.CASE, TokenType.WHEN,
+        TokenType.THEN, TokenType.ELSE, TokenType.ORDER_BY, TokenType.GROUP_BY, *_ARROWS,
+    }
+)  # fmt: skip
+# DuckDB's generic operators whose precedence sqlglot does not share, and what to write instead.
+_SPELLED_OUT = {
+    "==": "=",
+    "~~": "LIKE",
+    "~~*": "ILIKE",
+    "~~~": "GLOB",
+    "^@": "starts_with(text, prefix)",
+}
 
 
 def check_tokens(tokens: list[Token], expression: exp.Expr) -> None:
@@ -41,6 +66,7 @@ def check_tokens(tokens: list[Token], expression: exp.Expr) -> None:
     check_brackets(tokens)
     check_quoted_names(tokens, expression)
     _check_operators(tokens, expression)
+    _check_arrows(tokens)
     _check_literals(tokens)
 
 
@@ -79,11 +105,57 @@ def _check_operators(tokens: list[Token], expression: exp.Expr) -> None:
             "the ~ operator is not supported: write regexp_full_match(text, pattern)"
             " (or regexp_matches for a partial match)"
         )
-    if any(token.token_type == TokenType.NULLSAFE_EQ for token in tokens):
-        raise QueryRefused(
-            "the <=> operator is not supported: write IS NOT DISTINCT FROM,"
-            " or array_cosine_distance for lists"
-        )
+    for token in tokens:
+        if token.token_type == TokenType.NULLSAFE_EQ:
+            raise QueryRefused(
+                "the <=> operator is not supported: write IS NOT DISTINCT FROM,"
+                " or array_cosine_distance for lists"
+            )
+        spelled = _SPELLED_OUT.get(token.text)
+        if spelled:
+            raise QueryRefused(f"the {token.text} operator is not supported: write {spelled}")
+
+
+def _check_arrows(tokens: list[Token]) -> None:
+    for index, token in enumerate(tokens):
+        if token.token_type in _ARROWS:
+            start = _operand_start(tokens, index)
+            before = tokens[start - 1].token_type if start > 0 else None
+            if before is not None and before not in _BEFORE_AN_EXPRESSION:
+                raise QueryRefused(
+                    f"put the JSON arrow in parentheses: (x {token.text} ...) after"
+                    f" {tokens[start - 1].text!r} (DuckDB would apply it to everything before)"
+                )
+
+
+def _operand_start(tokens: list[Token], arrow: int) -> int:
+    """Where the operand left of ``tokens[arrow]`` starts: a name, literal or bracketed group,
+    with the ``.``, ``::`` and call chains that bind tighter than anything."""
+    index = arrow - 1
+    while index >= 0:
+        if tokens[index].token_type in _CLOSING:
+            index = _opening(tokens, index) - 1
+            if index >= 0 and tokens[index].token_type in _NAMES:  # a call: f(...), a name[...]
+                index -= 1
+        else:
+            index -= 1
+        if index >= 0 and tokens[index].token_type in (TokenType.DOT, TokenType.DCOLON):
+            index -= 1
+            continue
+        return index + 1
+    return 0
+
+
+def _opening(tokens: list[Token], closing: int) -> int:
+    depth = 0
+    for index in range(closing, -1, -1):
+        if tokens[index].token_type in _CLOSING:
+            depth += 1
+        elif tokens[index].token_type in _OPENING:
+            depth -= 1
+            if depth == 0:
+                return index
+    return 0
 
 
 def _check_literals(tokens: list[Token]) -> None:

@@ -568,3 +568,11 @@ def test_allowed_functions_touch_no_files_settings_or_catalogs():
         name = cls.sql_name().lower()
         assert refusal_for(name) == f"function not allowed: {name}", cls
         assert not name.startswith(("current_user", "current_schema", "current_database")), cls
+
+
+def test_a_query_too_long_to_check_is_refused_before_parsing():
+    """Found by an attacker: the engine's parse of a large compiled query grows quadratically."""
+    sql = "SELECT 1 AS x" + " + 1" * 30_000
+    assert refusal(sql) == "the query is longer than 100,000 characters"
+    long_literal = "SELECT '" + "x" * 90_000 + "' AS v"
+    assert compile_query(long_literal, "duckdb", READER, VISIBLE_TABLES).sql == long_literal

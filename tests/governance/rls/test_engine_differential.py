@@ -101,6 +101,17 @@ def test_operators_mean_what_duckdb_means(connection):
     assert differences(connection, expressions) == []
 
 
+@pytest.mark.parametrize("chunk", range(4))
+def test_operators_bind_as_duckdb_binds_them(connection, chunk: int):
+    """Found by an attacker: ``region == 'E' || 'U'`` binds ``==`` tighter in DuckDB."""
+    triples = [
+        ("'ab'", "'a%'", "'b'"), ("2", "3", "4"), ("TRUE", "FALSE", "TRUE"), ("2", "'2'", "2"),
+    ]  # fmt: skip
+    pairs = [(first, second) for first in OPERATORS for second in OPERATORS][chunk::4]
+    expressions = [f"{a} {o1} {b} {o2} {c}" for o1, o2 in pairs for a, b, c in triples]
+    assert differences(connection, expressions) == []
+
+
 def test_literal_forms_mean_what_duckdb_means(connection):
     assert differences(connection, LITERAL_FORMS) == []
 

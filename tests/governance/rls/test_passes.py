@@ -28,6 +28,7 @@ from governance.rls.passes.apply_policies import apply_policies
 from governance.rls.passes.canonicalize import canonicalize
 from governance.rls.passes.check_constructs import check_constructs
 from governance.rls.passes.check_functions import check_functions
+from governance.rls.passes.check_size import check_size
 from governance.rls.passes.check_types import check_types
 from governance.rls.passes.generate import generate
 from governance.rls.passes.name_expression_columns import name_expression_columns
@@ -109,6 +110,10 @@ def run_parse_one_statement(case: Case) -> str:
     return generate(_parsed(case), case.dialect)
 
 
+def run_check_size(case: Case) -> str:
+    return generate(check_size(_parsed(case)), case.dialect)
+
+
 def run_refuse_writes(case: Case) -> str:
     return generate(refuse_writes(_parsed(case)), case.dialect)
 
@@ -184,6 +189,7 @@ def run_verify_output(case: Case) -> str:
 
 PASSES: dict[str, Callable[[Case], str]] = {
     "parse_one_statement": run_parse_one_statement,
+    "check_size": run_check_size,
     "refuse_writes": run_refuse_writes,
     "refuse_unsafe_sources": run_refuse_unsafe_sources,
     "check_functions": run_check_functions,
