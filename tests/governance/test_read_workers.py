@@ -13,7 +13,7 @@ import pytest
 from governance import identity, tenancy
 from governance.governed_query import GovernedReads, QueryFailed
 from governance.rls.context import QueryRefused
-from governance.warehouse.read_workers import ReadWorkers
+from governance.warehouse.read_workers import ReadGuard, ReadLimits, ReadRequest, ReadWorkers
 
 
 @pytest.fixture
@@ -63,3 +63,21 @@ def test_a_worker_serves_read_after_read(reads, workers):
         sql = f"SELECT count(*) FROM deals WHERE id <= {expected}"
         assert reads.run("acme", "boss@acme.io", sql).rows == [(expected + 1,)]
     assert len(workers.idle_pids()) == 1
+
+
+def test_the_worker_checks_with_duckdbs_parser_before_it_runs_anything(platform, workers):
+    """SQL that reads a tenant table outside the reader's policy wrapper never runs."""
+    tenant = tenancy.create_tenant(platform, "acme")
+    warehouse = platform.warehouse(tenant.id, "acme")
+    with warehouse.write() as connection:
+        connection.execute("CREATE TABLE acme.deals AS SELECT 'CANARY' AS secret")
+    wrapper = 'SELECT * FROM "acme"."deals" AS __rls WHERE FALSE'
+    guard = ReadGuard("acme", ("deals",), (wrapper,))
+    source = warehouse.attachment(warehouse.snapshots.current())
+    for sql in ("SELECT * FROM acme.deals", f"SELECT * FROM ({wrapper}) AS d, acme.deals"):
+        outcome = workers.run(ReadRequest(source, sql, guard, ReadLimits()))
+        assert outcome.kind == "refused" and "could not be run safely" in outcome.message
+        assert "CANARY" not in repr(outcome)
+    wrapped = f"SELECT * FROM ({wrapper}) AS d"
+    allowed = workers.run(ReadRequest(source, wrapped, guard, ReadLimits()))
+    assert allowed.kind == "ok" and allowed.rows == []
