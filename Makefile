@@ -24,6 +24,7 @@ $(DAGSTER_HOME)/dagster.yaml:
 	ln -sf $(CURDIR)/dagster.yaml $@
 
 run: setup
+	uv run --frozen atspark db upgrade
 	uv run --frozen python -m app.demo
 
 lint: setup

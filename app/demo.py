@@ -16,11 +16,11 @@ from pathlib import Path
 
 import httpx
 
-from governance import tenancy
 from governance.errors import NotFoundError
 from governance.platform import Platform
 from governance.settings import get_settings
-from pipelines.ingest import ingest
+from services import connections, ingestion, tenants
+from services.context import Operator, ServiceContext
 
 DEMO_TENANTS = (("acme", "Acme Corp", 1), ("globex", "Globex Inc", 2))
 SANDBOX_KEY = "sk_test_sandbox"
@@ -56,17 +56,16 @@ def _wait_until_up(url: str, timeout: float = 120.0) -> None:
     raise RuntimeError(f"{url} did not come up within {timeout:.0f}s")
 
 
-def _seed(platform: Platform, slug: str, name: str, sandbox_url: str) -> None:
+def _seed(ctx: ServiceContext, slug: str, name: str, sandbox_url: str) -> None:
     try:
-        tenancy.get_tenant(platform, slug)
+        tenants.get_tenant(ctx, slug)
     except NotFoundError:
-        tenancy.create_tenant(platform, slug, name)
+        tenants.create_tenant(ctx, slug, name)
     try:
-        tenancy.get_connection(platform, slug, "stripe")
+        connections.get_connection(ctx, slug, "stripe")
     except NotFoundError:
-        tenancy.add_connection(
-            platform, slug, "stripe", "stripe", {"base_url": sandbox_url}, {"api_key": SANDBOX_KEY}
-        )
+        config, secrets = {"base_url": sandbox_url}, {"api_key": SANDBOX_KEY}
+        connections.add_connection(ctx, slug, "stripe", config, secrets)
 
 
 def _busy_ports(ports: list[int]) -> list[int]:
@@ -104,7 +103,7 @@ def _run(options: argparse.Namespace) -> None:
             f"port {', '.join(map(str, busy))} already in use: stop what listens there or pass "
             "--dagster-port, --app-port or --sandbox-port"
         )
-    platform = Platform(get_settings())
+    ctx = ServiceContext(Platform(get_settings()), Operator("demo"))
     dagster_url = f"http://{LOOPBACK}:{options.dagster_port}"
     app_url = f"http://{LOOPBACK}:{options.app_port}"
     with ExitStack() as stack:
@@ -122,8 +121,8 @@ def _run(options: argparse.Namespace) -> None:
             )
             sandbox_url = f"http://{LOOPBACK}:{port}"
             _wait_until_up(f"{sandbox_url}/v1/customers")
-            _seed(platform, slug, name, sandbox_url)
-            result = ingest(platform, slug, "stripe")
+            _seed(ctx, slug, name, sandbox_url)
+            result = ingestion.ingest(ctx, slug, "stripe")
             print(f"{slug}: ingested {result.total_rows} new rows in {result.duration_s:.1f}s")
         _start(
             stack,

@@ -26,7 +26,7 @@ from dagster import (
 )
 
 if TYPE_CHECKING:
-    from governance.platform import Platform
+    from services.context import ServiceContext
 
 ROW_COUNT_CHECK = "row_count"
 SCHEMA_DRIFT_CHECK = "schema_drift"
@@ -67,13 +67,13 @@ class TableState:
 
 
 def inspect_warehouse(
-    platform: Platform, tenant_slug: str, relevant: Callable[[str], bool]
+    ctx: ServiceContext, tenant_slug: str, relevant: Callable[[str], bool]
 ) -> dict[str, TableState]:
     """Columns and row counts of the tenant's tables for which ``relevant(table)`` holds."""
-    from governance.tenancy import get_tenant  # at run time only: see assets.resources
+    from services.tenants import get_tenant  # at run time only: see assets.resources
 
-    tenant = get_tenant(platform, tenant_slug)
-    warehouse = platform.warehouse(tenant.id, tenant.slug)
+    tenant = get_tenant(ctx, tenant_slug)
+    warehouse = ctx.platform.warehouse(tenant.id, tenant.slug)
     with warehouse.read() as connection:
         rows = connection.execute(
             "SELECT table_name, column_name, data_type FROM information_schema.columns "

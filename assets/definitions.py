@@ -2,7 +2,8 @@
 
 Per connector: a dynamic partitions definition of its connections, a multi-asset of its streams
 with their checks, a job and a schedule on the connector's cadence. One sensor keeps every
-connector's partitions in step with the control plane. Building reads no environment and opens
+connector's partitions in step with the control plane; another reports the loads made outside
+Dagster, so the UI shows every load. Building reads no environment and opens
 nothing: the platform is made when a run or a tick first needs it.
 """
 
@@ -16,6 +17,7 @@ from dagster import (
 )
 
 from assets.ingestion import connector_assets, ingested_assets
+from assets.loads import loads_sensor
 from assets.partitions import connection_partitions, dagster_name, partitions_name
 from assets.resources import PLATFORM, PlatformFactory, platform_from_settings, platform_resource
 from assets.schedules import connector_schedule
@@ -58,7 +60,10 @@ def build_definitions(
         assets=assets,
         jobs=jobs,
         schedules=schedules,
-        sensors=[connection_partitions_sensor(partitions)],
+        sensors=[
+            connection_partitions_sensor(partitions),
+            loads_sensor({name: ingested_assets(c) for name, c in connectors.items()}),
+        ],
         resources={PLATFORM: platform_resource(platform_factory)},
         # Each run is one op (a connector's multi-asset): running it in the run worker itself
         # saves starting and importing a second process per run.

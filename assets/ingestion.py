@@ -3,8 +3,9 @@
 A connector with static streams gets one asset per stream, keyed ``[connector, stream]``; a
 connector whose streams depend on the connection's config (``files``) gets one asset
 ``[connector, "tables"]`` covering every table the connection loads. Materializing a partition
-(``<tenant>.<connection>``) runs :func:`pipelines.ingest.ingest` once and reports every asset with
-its rows, duration, snapshot and columns, followed by its row-count and schema-drift checks.
+(``<tenant>.<connection>``) runs the ingestion service once and reports every asset with its rows,
+duration, snapshot and columns, followed by its row-count and schema-drift checks. Loads started
+elsewhere (``atspark ingest``, ``make run``) are reported the same way by the loads sensor.
 """
 
 from collections.abc import Callable, Iterable, Iterator, Mapping
@@ -17,6 +18,7 @@ from dagster import (
     AssetKey,
     AssetsDefinition,
     AssetSpec,
+    DagsterInstance,
     DynamicPartitionsDefinition,
     Failure,
     MaterializeResult,
@@ -44,10 +46,11 @@ from governance.errors import NotFoundError
 if TYPE_CHECKING:
     from governance.platform import Platform
     from pipelines.ingest import IngestResult
+    from services.context import ServiceContext
 
-# ``pipelines.ingest`` and ``governance.tenancy`` are imported where a run needs them: loading the
-# definitions (every code server, run worker and CLI call) then skips the control plane, KMS and
-# dlt destination modules.
+# The services (and through them the control plane, KMS and dlt destination modules) are imported
+# where a run needs them: loading the definitions (every code server, run worker and CLI call)
+# then skips them.
 
 DYNAMIC_STREAMS_ASSET = "tables"
 """Name of the single asset of a connector whose streams depend on each connection's config."""
@@ -133,14 +136,16 @@ def ingest_partition(
     connector_name: str,
     targets: Iterable[IngestedAsset],
 ) -> Iterator[MaterializeResult | AssetCheckResult]:
-    """Ingest the run's partition, then report each asset and its checks."""
-    from governance.tenancy import get_connection
-    from pipelines.ingest import ingest
+    """Ingest the run's partition through the ingestion service, then report each asset and
+    its checks."""
+    from services import connections, ingestion
+    from services.context import ServiceContext
 
+    ctx = ServiceContext(platform, ingestion.DAGSTER)
     partition = context.partition_key
     tenant, connection = parse_partition_key(partition)
     try:
-        connector_of_connection = get_connection(platform, tenant, connection).connector
+        connector_of_connection = connections.get_connection(ctx, tenant, connection).connector
     except NotFoundError as error:
         # The connection went away after the run was queued; the sensor drops its partition.
         raise Failure(f"partition {partition!r}: {error}", allow_retries=False) from None
@@ -150,28 +155,44 @@ def ingest_partition(
             f"not a {connector_name} one",
             allow_retries=False,
         )
-    result = ingest(platform, tenant, connection, on_progress=context.log.info)
+    result = ingestion.ingest(ctx, tenant, connection, on_progress=context.log.info)
     context.log.info(f"loaded {result.total_rows} rows in {result.duration_s:.2f}s")
+    yield from partition_events(context.instance, ctx, targets, partition, result)
 
+
+def partition_events(
+    instance: DagsterInstance,
+    ctx: "ServiceContext",
+    targets: Iterable[IngestedAsset],
+    partition: str,
+    result: "IngestResult",
+) -> list[MaterializeResult | AssetCheckResult]:
+    """What one load of ``partition`` reports: each asset's materialization, then its checks."""
+    tenant, connection = parse_partition_key(partition)
     targets = list(targets)
-    previous = {t.key: previous_columns(context.instance, t.key, partition) for t in targets}
+    previous = {t.key: previous_columns(instance, t.key, partition) for t in targets}
     claims = {t.key: t.claims(connection, result.rows, previous[t.key]) for t in targets}
     current = inspect_warehouse(
-        platform, tenant, lambda table: any(claim(table) for claim in claims.values())
+        ctx, tenant, lambda table: any(claim(table) for claim in claims.values())
     )
+    events: list[MaterializeResult | AssetCheckResult] = []
     for target in targets:
         claim = claims[target.key]
         candidates = set(result.rows) | set(current) | set(previous[target.key] or {})
         tables = sorted(target.required_tables(connection) | set(filter(claim, candidates)))
         columns = {table: current[table].columns for table in tables if table in current}
-        yield MaterializeResult(
-            asset_key=target.key,
-            metadata=_metadata(target, result, tables, current, columns),
+        events.append(
+            MaterializeResult(
+                asset_key=target.key, metadata=_metadata(target, result, tables, current, columns)
+            )
         )
-        yield row_count_result(
-            target.key, partition, tables, result.rows, current, previous[target.key]
+        events.append(
+            row_count_result(
+                target.key, partition, tables, result.rows, current, previous[target.key]
+            )
         )
-        yield schema_drift_result(target.key, partition, columns, previous[target.key])
+        events.append(schema_drift_result(target.key, partition, columns, previous[target.key]))
+    return events
 
 
 def _metadata(

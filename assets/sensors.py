@@ -72,10 +72,13 @@ def connection_partitions_sensor(partitions: Mapping[str, str]) -> SensorDefinit
     def _sync(
         context: SensorEvaluationContext, platform: PlatformParam
     ) -> SensorResult | SkipReason:
-        from governance.tenancy import list_connections  # at run time only: see assets.resources
+        from services.connections import list_connections  # at run time: see assets.resources
+        from services.context import ServiceContext
+        from services.ingestion import DAGSTER
 
+        connections = list_connections(ServiceContext(platform, DAGSTER))
         requests = partition_changes(
-            list_connections(platform), partitions, context.instance.get_dynamic_partitions
+            connections, partitions, context.instance.get_dynamic_partitions
         )
         if not requests:
             return SkipReason("partitions match the control plane's connections")

@@ -22,10 +22,10 @@ import orjson
 import pyarrow as pa
 
 from connectors.stripe.pages import to_arrow
-from governance import tenancy
 from governance.platform import Platform
 from governance.settings import Settings
-from pipelines.ingest import ingest
+from services import connections, ingestion, tenants
+from services.context import Operator, ServiceContext
 
 CUSTOMERS = 21_000
 ROUNDS = 3
@@ -105,19 +105,14 @@ def floor(base_url: str) -> tuple[int, float]:
 def atspark_run(base_url: str, home: Path) -> tuple[int, float, int]:
     """Rows loaded, seconds and key-manager calls for one ``ingest`` of a fresh tenant."""
     platform = Platform(Settings(home=home))
-    tenancy.create_tenant(platform, "bench")
-    tenancy.add_connection(
-        platform,
-        "bench",
-        "stripe",
-        "stripe",
-        {"base_url": base_url, "streams": ",".join(STREAMS)},
-        {"api_key": KEY},
-    )
+    ctx = ServiceContext(platform, Operator("bench"))
+    tenants.create_tenant(ctx, "bench")
+    config = {"base_url": base_url, "streams": ",".join(STREAMS)}
+    connections.add_connection(ctx, "bench", "stripe", config, {"api_key": KEY})
     platform.keys.cache.clear()
     calls_before = platform.keys.key_manager.calls
     started = time.perf_counter()
-    result = ingest(platform, "bench", "stripe")
+    result = ingestion.ingest(ctx, "bench", "stripe")
     seconds = time.perf_counter() - started
     return result.total_rows, seconds, platform.keys.key_manager.calls - calls_before
 

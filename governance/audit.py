@@ -1,7 +1,10 @@
-"""The audit trail: one hash-chained sequence of events per tenant.
+"""The audit trail: one hash-chained sequence of events per tenant, and one for the platform.
 
 Each event stores the hash of its predecessor and its own hash over its content, so deleting,
-reordering or editing an event breaks the chain and ``verify_chain`` shows where.
+reordering or editing an event breaks the chain and ``verify_chain`` shows where. Events are
+appended in the caller's transaction, so a change and its audit event commit together or not at
+all. A tenant's chain is keyed by its id and outlives the tenant; ``PLATFORM_CHAIN`` holds what
+belongs to no tenant (an attempt on a tenant that does not exist).
 """
 
 import hashlib
@@ -12,11 +15,12 @@ from typing import Any
 
 from sqlalchemy import select
 from sqlalchemy.exc import IntegrityError
+from sqlalchemy.orm import Session
 
-from governance.platform import Platform
 from governance.store.models import AuditEvent, utcnow
 
 GENESIS = "0" * 64
+PLATFORM_CHAIN = "platform"
 _ATTEMPTS = 5
 
 
@@ -40,62 +44,56 @@ def _digest(previous_hash: str, sequence: int, occurred_at: datetime, fields: Ma
     return hashlib.sha256(payload.encode()).hexdigest()
 
 
-def record(
-    platform: Platform,
-    tenant_id: str,
+def append(
+    session: Session,
+    chain: str,
     actor: str,
     action: str,
     outcome: str,
     context: Mapping[str, Any],
 ) -> int:
-    """Append an event to the tenant's chain and return its sequence number.
+    """Append an event to ``chain`` in ``session``'s transaction; returns its sequence number.
 
-    Concurrent writers race for the next sequence number; the loser retries on the new head.
+    Concurrent writers race for the next sequence number (SQLite serializes them; PostgreSQL's
+    unique index stops the second): the loser retries on the new head inside a savepoint.
     """
     fields = {"actor": actor, "action": action, "outcome": outcome, "context": dict(context)}
     for _ in range(_ATTEMPTS):
+        head = session.execute(
+            select(AuditEvent.sequence, AuditEvent.hash)
+            .where(AuditEvent.tenant_id == chain)
+            .order_by(AuditEvent.sequence.desc())
+            .limit(1)
+        ).first()
+        sequence, previous = (head[0] + 1, head[1]) if head else (1, GENESIS)
+        occurred_at = utcnow()
+        event = AuditEvent(
+            tenant_id=chain,
+            sequence=sequence,
+            occurred_at=occurred_at,
+            previous_hash=previous,
+            hash=_digest(previous, sequence, occurred_at, fields),
+            **fields,
+        )
         try:
-            with platform.control_plane.session() as session:
-                head = session.execute(
-                    select(AuditEvent.sequence, AuditEvent.hash)
-                    .where(AuditEvent.tenant_id == tenant_id)
-                    .order_by(AuditEvent.sequence.desc())
-                    .limit(1)
-                ).first()
-                sequence, previous = (head[0] + 1, head[1]) if head else (1, GENESIS)
-                occurred_at = utcnow()
-                session.add(
-                    AuditEvent(
-                        tenant_id=tenant_id,
-                        sequence=sequence,
-                        occurred_at=occurred_at,
-                        previous_hash=previous,
-                        hash=_digest(previous, sequence, occurred_at, fields),
-                        **fields,
-                    )
-                )
-            return sequence
+            with session.begin_nested():
+                session.add(event)
         except IntegrityError:
             continue
+        return sequence
     raise RuntimeError("could not append to the audit trail: too much contention")
 
 
-def events(platform: Platform, tenant_id: str) -> list[AuditEvent]:
-    """The tenant's events, oldest first."""
-    with platform.control_plane.session() as session:
-        return list(
-            session.scalars(
-                select(AuditEvent)
-                .where(AuditEvent.tenant_id == tenant_id)
-                .order_by(AuditEvent.sequence)
-            )
-        )
+def events(session: Session, chain: str) -> list[AuditEvent]:
+    """The chain's events, oldest first."""
+    query = select(AuditEvent).where(AuditEvent.tenant_id == chain)
+    return list(session.scalars(query.order_by(AuditEvent.sequence)))
 
 
-def verify_chain(platform: Platform, tenant_id: str) -> int | None:
+def verify_chain(session: Session, chain: str) -> int | None:
     """The sequence number of the first event that breaks the chain, or None when it holds."""
     previous, expected_sequence = GENESIS, 1
-    for event in events(platform, tenant_id):
+    for event in events(session, chain):
         fields = {
             "actor": event.actor,
             "action": event.action,

@@ -15,3 +15,7 @@ class ConflictError(AtsparkError):
 
 class DecryptionError(AtsparkError):
     """A ciphertext is tampered, truncated, foreign or its key is gone."""
+
+
+class PermissionDenied(AtsparkError):
+    """The principal lacks the permission the operation needs; nothing was done."""

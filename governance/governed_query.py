@@ -1,17 +1,16 @@
-"""The governed read path: compile for one user, check again, run isolated, audit, cache.
+"""The governed read path: compile for one reader, check again, run isolated, cache.
 
-Every read of tenant data by a person goes through ``GovernedReads.run``: the SQL is compiled by
-the RLS compiler for that user against the published snapshot's tables and sent to a worker
-process whose memory and time the operating system bounds (``read_workers``). There DuckDB's own
-parser checks the compiled SQL reads nothing the compiler did not emit (``duckdb_read_guard``);
-only then does it run, on a read-only connection with external access disabled and configuration
-locked, under a row cap and a byte cap. Every attempt, refused or not, is written to the tenant's
-audit trail: the SQL given and executed and the engine's full error stay there; what the reader
-sees never quotes the compiled SQL or its policy filters.
+Every read of tenant data by a person goes through ``GovernedReads`` (called by the queries
+service, which resolves the reader, checks their permission and audits every attempt): the SQL is
+compiled by the RLS compiler for that reader against the published snapshot's tables and sent to a
+worker process whose memory and time the operating system bounds (``read_workers``). There
+DuckDB's own parser checks the compiled SQL reads nothing the compiler did not emit
+(``duckdb_read_guard``); only then does it run, on a read-only connection with external access
+disabled and configuration locked, under a row cap and a byte cap. What the reader sees never
+quotes the compiled SQL or its policy filters; the engine's full error is kept for the audit trail.
 """
 
 import threading
-import time
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -19,13 +18,11 @@ from typing import Any
 import duckdb
 from cachetools import LRUCache
 
-from governance import audit
-from governance.errors import AtsparkError
+from governance.errors import AtsparkError, NotFoundError
 from governance.platform import Platform
-from governance.readers import reader_for
 from governance.result_cache import ResultCache, cache_key
 from governance.rls.compiler import compile_query
-from governance.rls.context import CompiledQuery, QueryRefused
+from governance.rls.context import CompiledQuery, QueryRefused, Reader
 from governance.warehouse.duckdb_files import WAREHOUSE_CATALOG
 from governance.warehouse.read_workers import (
     ReadGuard,
@@ -53,6 +50,17 @@ class QueryResult:
     @property
     def row_count(self) -> int:
         return len(self.rows)
+
+
+@dataclass(frozen=True)
+class Compilation:
+    """A query compiled for one reader against one published snapshot, ready to run."""
+
+    tenant_id: str
+    reader: Reader
+    query: CompiledQuery
+    snapshot: Snapshot
+    tables: tuple[str, ...]
 
 
 class QueryFailed(AtsparkError):
@@ -90,7 +98,11 @@ def _result(outcome: ReadOutcome) -> QueryResult:
 
 
 class GovernedReads:
-    """Runs governed queries for a platform; holds the result cache."""
+    """Compiles and runs governed queries; holds the result cache and the catalogs it read.
+
+    Who reads, whether they may, and the audit trail are the caller's (``services.queries``):
+    this class only ever runs SQL the compiler produced for the ``Reader`` it is given.
+    """
 
     def __init__(
         self,
@@ -104,43 +116,28 @@ class GovernedReads:
         self._catalogs: LRUCache[Path, dict[str, list[str]]] = LRUCache(256)
         self._catalogs_lock = threading.Lock()
 
-    def run(
-        self,
-        tenant_slug: str,
-        email: str,
-        sql: str,
-        *,
-        row_cap: int = LIMITS.row_cap,
-        timeout_s: float = LIMITS.timeout_s,
-        byte_cap: int = LIMITS.byte_cap,
-        memory_limit: int = LIMITS.memory_limit,
-    ) -> QueryResult:
-        """Run ``sql`` as ``email`` of ``tenant_slug``; refused queries raise ``QueryRefused``."""
-        limits = ReadLimits(row_cap, byte_cap, timeout_s, memory_limit)
-        tenant_id, reader = reader_for(self.platform, tenant_slug, email)
-        warehouse = self.platform.warehouse(tenant_id, tenant_slug)
-        started = time.perf_counter()
-        compiled: CompiledQuery | None = None
-        try:
-            snapshot = warehouse.snapshots.current()  # read once: the key names what is attached
-            tables = self._visible_tables(warehouse, snapshot)
-            compiled = compile_query(sql, "duckdb", reader, tables)
-            key = cache_key(tenant_id, snapshot.sequence, reader, compiled.sql)
-            result = self.cache.get(key)
-            if result is None:
-                wrappers = None if reader.unrestricted else compiled.wrappers
-                guard = ReadGuard(reader.tenant_schema, tuple(tables), wrappers)
-                source = warehouse.attachment(snapshot)
-                result = _result(self.workers.run(ReadRequest(source, compiled.sql, guard, limits)))
-                self.cache.put(key, result)
-        except (QueryRefused, QueryFailed) as error:
-            outcome = "refused" if isinstance(error, QueryRefused) else "failed"
-            detail = {"detail": error.detail} if error.detail else {}
-            self._audit(
-                tenant_id, email, sql, compiled, outcome, started, reason=str(error), **detail
-            )
-            raise
-        self._audit(tenant_id, email, sql, compiled, "ok", started, row_count=result.row_count)
+    def compile(self, tenant_id: str, reader: Reader, sql: str) -> Compilation:
+        """``sql`` compiled for ``reader`` against the tenant's published snapshot."""
+        warehouse = self.platform.warehouse(tenant_id, reader.tenant_schema)
+        snapshot = warehouse.snapshots.current()  # read once: results are keyed by it
+        if snapshot is None:
+            raise NotFoundError("this tenant's warehouse has not been provisioned")
+        tables = self._visible_tables(warehouse, snapshot)
+        compiled = compile_query(sql, "duckdb", reader, tables)
+        return Compilation(tenant_id, reader, compiled, snapshot, tuple(tables))
+
+    def execute(self, compilation: Compilation, limits: ReadLimits = LIMITS) -> QueryResult:
+        """Run a compilation in a read worker (or serve it from the cache)."""
+        tenant_id, reader, compiled = compilation.tenant_id, compilation.reader, compilation.query
+        key = cache_key(tenant_id, compilation.snapshot.sequence, reader, compiled.sql)
+        result = self.cache.get(key)
+        if result is None:
+            wrappers = None if reader.unrestricted else compiled.wrappers
+            guard = ReadGuard(reader.tenant_schema, compilation.tables, wrappers)
+            warehouse = self.platform.warehouse(tenant_id, reader.tenant_schema)
+            source = warehouse.attachment(compilation.snapshot)
+            result = _result(self.workers.run(ReadRequest(source, compiled.sql, guard, limits)))
+            self.cache.put(key, result)
         return result
 
     def _visible_tables(
@@ -155,29 +152,3 @@ class GovernedReads:
             with self._catalogs_lock:
                 self._catalogs[snapshot.path] = tables
         return tables
-
-    def _audit(
-        self,
-        tenant_id: str,
-        email: str,
-        sql: str,
-        compiled: CompiledQuery | None,
-        outcome: str,
-        started: float,
-        **details: Any,
-    ) -> None:
-        audit.record(
-            self.platform,
-            tenant_id,
-            actor=email,
-            action="query",
-            outcome=outcome,
-            context={
-                "sql": sql,
-                "sql_executed": compiled.sql if compiled else None,
-                "tables": list(compiled.tables) if compiled else [],
-                "policies": list(compiled.policies) if compiled else [],
-                "duration_ms": round((time.perf_counter() - started) * 1000, 3),
-                **details,
-            },
-        )

@@ -1,4 +1,7 @@
-"""Users, groups and roles of a tenant."""
+"""Users, groups and roles of a tenant.
+
+Each function works inside the caller's session and transaction, on a tenant it resolved once.
+"""
 
 import re
 from collections.abc import Mapping, Sequence
@@ -10,8 +13,6 @@ from sqlalchemy.orm import Session
 from governance.errors import AtsparkError, ConflictError, NotFoundError
 from governance.names import check_identifier
 from governance.permissions import BUILTIN_ROLES, PERMISSIONS
-from governance.platform import Platform
-from governance.store.lookups import find_tenant
 from governance.store.models import Group, Role, Tenant, User, UserAttribute
 
 _EMAIL = re.compile(r"^[^@\s]+@[^@\s]+\.[^@\s]+$")
@@ -27,7 +28,7 @@ class UserInfo:
     attributes: dict[str, list[str]]
 
 
-def _user_info(user: User) -> UserInfo:
+def user_info(user: User) -> UserInfo:
     attributes: dict[str, list[str]] = {}
     for attribute in sorted(user.attributes, key=lambda a: (a.key, a.value)):
         attributes.setdefault(attribute.key, []).append(attribute.value)
@@ -97,8 +98,8 @@ def _attribute_rows(attributes: Mapping[str, Sequence[str]]) -> list[UserAttribu
 
 
 def add_user(
-    platform: Platform,
-    tenant_slug: str,
+    session: Session,
+    tenant: Tenant,
     email: str,
     roles: Sequence[str],
     groups: Sequence[str] = (),
@@ -107,28 +108,24 @@ def add_user(
     """Add a user with at least one role; groups must exist; attributes may repeat a key."""
     if not roles:
         raise AtsparkError("a user needs at least one role (--role)")
-    with platform.control_plane.session() as session:
-        tenant = find_tenant(session, tenant_slug)
-        address = normalize_email(email)
-        if session.scalar(
-            select(User.id).where(User.tenant_id == tenant.id, User.email == address)
-        ):
-            raise ConflictError(f"tenant {tenant_slug!r} already has a user {address!r}")
-        user = User(
-            tenant_id=tenant.id,
-            email=address,
-            roles=named_roles(session, tenant, roles),
-            groups=named_groups(session, tenant, groups),
-            attributes=_attribute_rows(attributes or {}),
-        )
-        session.add(user)
-        session.flush()
-        return _user_info(user)
+    address = normalize_email(email)
+    if session.scalar(select(User.id).where(User.tenant_id == tenant.id, User.email == address)):
+        raise ConflictError(f"tenant {tenant.slug!r} already has a user {address!r}")
+    user = User(
+        tenant_id=tenant.id,
+        email=address,
+        roles=named_roles(session, tenant, roles),
+        groups=named_groups(session, tenant, groups),
+        attributes=_attribute_rows(attributes or {}),
+    )
+    session.add(user)
+    session.flush()
+    return user_info(user)
 
 
 def set_user(
-    platform: Platform,
-    tenant_slug: str,
+    session: Session,
+    tenant: Tenant,
     email: str,
     roles: Sequence[str] | None = None,
     groups: Sequence[str] | None = None,
@@ -138,54 +135,40 @@ def set_user(
     """Replace the roles or groups given, the values of each attribute key given, and clear keys."""
     if roles is not None and not roles:
         raise AtsparkError("a user needs at least one role (--role)")
-    with platform.control_plane.session() as session:
-        tenant = find_tenant(session, tenant_slug)
-        user = find_user(session, tenant, email)
-        if roles is not None:
-            user.roles = named_roles(session, tenant, roles)
-        if groups is not None:
-            user.groups = named_groups(session, tenant, groups)
-        replaced = set(attributes or {}) | set(clear_attributes)
-        kept = [a for a in user.attributes if a.key not in replaced]
-        user.attributes = kept + _attribute_rows(attributes or {})
-        session.flush()
-        return _user_info(user)
+    user = find_user(session, tenant, email)
+    if roles is not None:
+        user.roles = named_roles(session, tenant, roles)
+    if groups is not None:
+        user.groups = named_groups(session, tenant, groups)
+    replaced = set(attributes or {}) | set(clear_attributes)
+    kept = [a for a in user.attributes if a.key not in replaced]
+    user.attributes = kept + _attribute_rows(attributes or {})
+    session.flush()
+    return user_info(user)
 
 
-def remove_user(platform: Platform, tenant_slug: str, email: str) -> None:
-    with platform.control_plane.session() as session:
-        session.delete(find_user(session, find_tenant(session, tenant_slug), email))
+def remove_user(session: Session, tenant: Tenant, email: str) -> None:
+    session.delete(find_user(session, tenant, email))
 
 
-def list_users(platform: Platform, tenant_slug: str) -> list[UserInfo]:
-    with platform.control_plane.session() as session:
-        tenant = find_tenant(session, tenant_slug)
-        users = session.scalars(
-            select(User).where(User.tenant_id == tenant.id).order_by(User.email)
-        )
-        return [_user_info(user) for user in users]
+def list_users(session: Session, tenant: Tenant) -> list[UserInfo]:
+    users = session.scalars(select(User).where(User.tenant_id == tenant.id).order_by(User.email))
+    return [user_info(user) for user in users]
 
 
-def add_group(platform: Platform, tenant_slug: str, name: str) -> None:
+def add_group(session: Session, tenant: Tenant, name: str) -> None:
     check_identifier("group name", name)
-    with platform.control_plane.session() as session:
-        tenant = find_tenant(session, tenant_slug)
-        if session.scalar(select(Group.id).where(Group.tenant_id == tenant.id, Group.name == name)):
-            raise ConflictError(f"tenant {tenant_slug!r} already has a group {name!r}")
-        session.add(Group(tenant_id=tenant.id, name=name))
+    if session.scalar(select(Group.id).where(Group.tenant_id == tenant.id, Group.name == name)):
+        raise ConflictError(f"tenant {tenant.slug!r} already has a group {name!r}")
+    session.add(Group(tenant_id=tenant.id, name=name))
 
 
-def list_groups(platform: Platform, tenant_slug: str) -> list[str]:
-    with platform.control_plane.session() as session:
-        tenant = find_tenant(session, tenant_slug)
-        return list(
-            session.scalars(
-                select(Group.name).where(Group.tenant_id == tenant.id).order_by(Group.name)
-            )
-        )
+def list_groups(session: Session, tenant: Tenant) -> list[str]:
+    query = select(Group.name).where(Group.tenant_id == tenant.id).order_by(Group.name)
+    return list(session.scalars(query))
 
 
-def add_role(platform: Platform, tenant_slug: str, name: str, permissions: Sequence[str]) -> None:
+def add_role(session: Session, tenant: Tenant, name: str, permissions: Sequence[str]) -> None:
     """Add a custom role; it reads rows only through policies, whatever its permissions."""
     check_identifier("role name", name)
     unknown = sorted(set(permissions) - set(PERMISSIONS))
@@ -193,18 +176,18 @@ def add_role(platform: Platform, tenant_slug: str, name: str, permissions: Seque
         raise AtsparkError(
             f"unknown permission {', '.join(unknown)} (known: {', '.join(PERMISSIONS)})"
         )
-    with platform.control_plane.session() as session:
-        tenant = find_tenant(session, tenant_slug)
-        if session.scalar(select(Role.id).where(Role.tenant_id == tenant.id, Role.name == name)):
-            raise ConflictError(f"tenant {tenant_slug!r} already has a role {name!r}")
-        session.add(Role(tenant_id=tenant.id, name=name, permissions=sorted(set(permissions))))
+    if session.scalar(select(Role.id).where(Role.tenant_id == tenant.id, Role.name == name)):
+        raise ConflictError(f"tenant {tenant.slug!r} already has a role {name!r}")
+    session.add(Role(tenant_id=tenant.id, name=name, permissions=sorted(set(permissions))))
 
 
-def list_roles(platform: Platform, tenant_slug: str) -> list[dict]:
-    with platform.control_plane.session() as session:
-        tenant = find_tenant(session, tenant_slug)
-        roles = session.scalars(select(Role).where(Role.tenant_id == tenant.id).order_by(Role.name))
-        return [
-            {"name": r.name, "builtin": r.builtin, "permissions": list(r.permissions)}
-            for r in roles
-        ]
+def list_roles(session: Session, tenant: Tenant) -> list[dict]:
+    roles = session.scalars(select(Role).where(Role.tenant_id == tenant.id).order_by(Role.name))
+    return [
+        {"name": r.name, "builtin": r.builtin, "permissions": list(r.permissions)} for r in roles
+    ]
+
+
+def permissions_of(user: User) -> frozenset[str]:
+    """Everything any of the user's roles grants."""
+    return frozenset(permission for role in user.roles for permission in role.permissions)

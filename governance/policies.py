@@ -1,4 +1,7 @@
-"""Row-level policies: a filter on one table, granted to roles and groups."""
+"""Row-level policies: a filter on one table, granted to roles and groups.
+
+Each function works inside the caller's session and transaction, on a tenant it resolved once.
+"""
 
 import re
 from collections.abc import Sequence
@@ -10,7 +13,6 @@ from sqlalchemy.orm import Session
 from governance.errors import AtsparkError, ConflictError, NotFoundError
 from governance.identity import named_groups, named_roles
 from governance.names import check_identifier
-from governance.platform import Platform
 from governance.rls.compiler import compile_query
 from governance.rls.context import PolicyRule, QueryRefused, Reader
 from governance.rls.passes.render_predicates import (
@@ -18,8 +20,7 @@ from governance.rls.passes.render_predicates import (
     parse_predicate,
     with_sample_values,
 )
-from governance.store.lookups import find_tenant
-from governance.store.models import Group, Policy, Role, User
+from governance.store.models import Group, Policy, Role, Tenant, User
 from governance.warehouse.duckdb_read_guard import check_written_predicate
 
 _ATTRIBUTE_PLACEHOLDER = re.compile(r"\{\{\s*user\.attr\.([A-Za-z_][A-Za-z0-9_]*)\s*\}\}")
@@ -60,8 +61,8 @@ def _check_predicate(schema: str, table: str, predicate: str) -> None:
 
 
 def add_policy(
-    platform: Platform,
-    tenant_slug: str,
+    session: Session,
+    tenant: Tenant,
     name: str,
     table: str,
     predicate: str,
@@ -73,41 +74,34 @@ def add_policy(
     check_identifier("table", table)
     if not roles and not groups:
         raise AtsparkError("a policy needs at least one --role or --group")
-    _check_predicate(tenant_slug, table, predicate)
-    with platform.control_plane.session() as session:
-        tenant = find_tenant(session, tenant_slug)
-        exists = select(Policy.id).where(Policy.tenant_id == tenant.id, Policy.name == name)
-        if session.scalar(exists):
-            raise ConflictError(f"tenant {tenant_slug!r} already has a policy {name!r}")
-        policy = Policy(
-            tenant_id=tenant.id,
-            name=name,
-            table_name=table,
-            predicate=predicate,
-            roles=named_roles(session, tenant, roles),
-            groups=named_groups(session, tenant, groups),
-        )
-        session.add(policy)
-        session.flush()
-        return _policy_info(policy)
+    _check_predicate(tenant.slug, table, predicate)
+    exists = select(Policy.id).where(Policy.tenant_id == tenant.id, Policy.name == name)
+    if session.scalar(exists):
+        raise ConflictError(f"tenant {tenant.slug!r} already has a policy {name!r}")
+    policy = Policy(
+        tenant_id=tenant.id,
+        name=name,
+        table_name=table,
+        predicate=predicate,
+        roles=named_roles(session, tenant, roles),
+        groups=named_groups(session, tenant, groups),
+    )
+    session.add(policy)
+    session.flush()
+    return _policy_info(policy)
 
 
-def list_policies(platform: Platform, tenant_slug: str) -> list[PolicyInfo]:
-    with platform.control_plane.session() as session:
-        tenant = find_tenant(session, tenant_slug)
-        query = select(Policy).where(Policy.tenant_id == tenant.id).order_by(Policy.name)
-        return [_policy_info(policy) for policy in session.scalars(query)]
+def list_policies(session: Session, tenant: Tenant) -> list[PolicyInfo]:
+    query = select(Policy).where(Policy.tenant_id == tenant.id).order_by(Policy.name)
+    return [_policy_info(policy) for policy in session.scalars(query)]
 
 
-def remove_policy(platform: Platform, tenant_slug: str, name: str) -> None:
-    with platform.control_plane.session() as session:
-        tenant = find_tenant(session, tenant_slug)
-        policy = session.scalar(
-            select(Policy).where(Policy.tenant_id == tenant.id, Policy.name == name)
-        )
-        if policy is None:
-            raise NotFoundError(f"tenant {tenant_slug!r} has no policy {name!r}")
-        session.delete(policy)
+def remove_policy(session: Session, tenant: Tenant, name: str) -> None:
+    query = select(Policy).where(Policy.tenant_id == tenant.id, Policy.name == name)
+    policy = session.scalar(query)
+    if policy is None:
+        raise NotFoundError(f"tenant {tenant.slug!r} has no policy {name!r}")
+    session.delete(policy)
 
 
 def policies_for(session: Session, user: User) -> tuple[PolicyRule, ...]:

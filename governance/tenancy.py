@@ -1,11 +1,15 @@
-"""Tenants and their connections in the control plane, with their keys and warehouses."""
+"""Tenants and their connections in the control plane, with their keys and warehouses.
+
+Each function works inside the caller's session and transaction (a unit of work of the service
+layer, ``services``), on a tenant the caller resolved once.
+"""
 
 import json
 import shutil
 from dataclasses import dataclass
 from datetime import datetime
 
-from sqlalchemy import select
+from sqlalchemy import event, select
 from sqlalchemy.orm import Session
 
 from governance.crypto.key_service import PURPOSE_SECRETS
@@ -13,7 +17,6 @@ from governance.errors import AtsparkError, ConflictError, NotFoundError
 from governance.identity import create_builtin_roles
 from governance.names import check_identifier
 from governance.platform import Platform
-from governance.store.lookups import find_tenant
 from governance.store.models import Connection, Tenant
 
 
@@ -37,11 +40,7 @@ class ConnectionInfo:
     created_at: datetime
 
 
-def _tenant_info(tenant: Tenant) -> TenantInfo:
-    return TenantInfo(tenant.id, tenant.slug, tenant.name, tenant.created_at)
-
-
-def _connection_info(tenant: Tenant, connection: Connection) -> ConnectionInfo:
+def connection_info(tenant: Tenant, connection: Connection) -> ConnectionInfo:
     return ConnectionInfo(
         tenant.slug,
         connection.name,
@@ -52,7 +51,7 @@ def _connection_info(tenant: Tenant, connection: Connection) -> ConnectionInfo:
     )
 
 
-def _find_connection(session: Session, tenant: Tenant, name: str) -> Connection:
+def find_connection(session: Session, tenant: Tenant, name: str) -> Connection:
     connection = session.scalar(
         select(Connection).where(Connection.tenant_id == tenant.id, Connection.name == name)
     )
@@ -61,80 +60,77 @@ def _find_connection(session: Session, tenant: Tenant, name: str) -> Connection:
     return connection
 
 
-def create_tenant(platform: Platform, slug: str, name: str | None = None) -> TenantInfo:
-    """Create a tenant, its data keys and its encrypted warehouse, or nothing at all."""
+def create_tenant(platform: Platform, session: Session, slug: str, name: str | None) -> Tenant:
+    """Create a tenant, its data keys, built-in roles and encrypted warehouse in ``session``.
+
+    The warehouse is provisioned inside the transaction; if anything fails, the transaction is
+    rolled back and the warehouse directory removed, so there is a whole tenant or none.
+    """
     check_identifier("tenant slug", slug)
-    with platform.control_plane.session() as session:
-        if session.scalar(select(Tenant.id).where(Tenant.slug == slug)):
-            raise ConflictError(f"tenant {slug!r} already exists")
-        tenant = Tenant(slug=slug, name=name or slug)
-        session.add(tenant)
-        session.flush()
-        platform.keys.create_tenant_keys(session, tenant.id)
-        create_builtin_roles(session, tenant.id)
-        info = _tenant_info(tenant)
+    if session.scalar(select(Tenant.id).where(Tenant.slug == slug)):
+        raise ConflictError(f"tenant {slug!r} already exists")
+    tenant = Tenant(slug=slug, name=name or slug)
+    session.add(tenant)
+    session.flush()
+    platform.keys.create_tenant_keys(session, tenant.id)
+    create_builtin_roles(session, tenant.id)
     try:
-        platform.warehouse(info.id, info.slug).provision()
+        platform.warehouse(tenant.id, tenant.slug).provision()
     except BaseException:
-        _delete_tenant_rows(platform, slug)
-        shutil.rmtree(platform.warehouse_dir(info.id), ignore_errors=True)
+        shutil.rmtree(platform.warehouse_dir(tenant.id), ignore_errors=True)
         raise
-    return info
+    return tenant
 
 
-def list_tenants(platform: Platform) -> list[TenantInfo]:
-    with platform.control_plane.session() as session:
-        return [_tenant_info(t) for t in session.scalars(select(Tenant).order_by(Tenant.slug))]
+def tenant_info(tenant: Tenant) -> TenantInfo:
+    return TenantInfo(tenant.id, tenant.slug, tenant.name, tenant.created_at)
 
 
-def get_tenant(platform: Platform, slug: str) -> TenantInfo:
-    with platform.control_plane.session() as session:
-        return _tenant_info(find_tenant(session, slug))
+def list_tenants(session: Session) -> list[TenantInfo]:
+    return [tenant_info(t) for t in session.scalars(select(Tenant).order_by(Tenant.slug))]
 
 
-def delete_tenant(platform: Platform, slug: str) -> None:
-    """Crypto-shred a tenant: destroy its keys, its warehouse and its control-plane rows."""
-    tenant_id = _delete_tenant_rows(platform, slug)
-    shutil.rmtree(platform.warehouse_dir(tenant_id), ignore_errors=True)
+def delete_tenant(platform: Platform, session: Session, tenant: Tenant) -> None:
+    """Crypto-shred a tenant: its keys and rows go with ``session``'s commit, then its warehouse.
 
-
-def _delete_tenant_rows(platform: Platform, slug: str) -> str:
-    with platform.control_plane.session() as session:
-        tenant = find_tenant(session, slug)
-        platform.keys.shred(session, tenant.id)
-        session.delete(tenant)
-        return tenant.id
-
-
-def rotate_tenant_keys(platform: Platform, slug: str) -> int:
-    """Re-wrap the tenant's data keys under the current master key; returns how many."""
-    return platform.keys.rotate(get_tenant(platform, slug).id)
+    Its audit trail stays (events carry no foreign key): it still verifies, and it is all that
+    remains of the tenant.
+    """
+    platform.keys.shred(session, tenant.id)
+    session.delete(tenant)
+    directory = platform.warehouse_dir(tenant.id)
+    event.listen(
+        session, "after_commit", lambda _: shutil.rmtree(directory, ignore_errors=True), once=True
+    )
 
 
 def add_connection(
     platform: Platform,
-    tenant_slug: str,
+    session: Session,
+    tenant: Tenant,
     name: str,
     connector: str,
     config: dict[str, str],
     secrets: dict[str, str],
 ) -> ConnectionInfo:
-    """Store a connection; its secrets are sealed with the tenant's secrets data key."""
+    """Store a connection; its secrets are sealed with the tenant's secrets data key.
+
+    The connector's own rules on config and secrets are checked by the caller (the connections
+    service), which knows the connectors.
+    """
     check_identifier("connection name", name)
-    with platform.control_plane.session() as session:
-        tenant = find_tenant(session, tenant_slug)
-        _check_name_is_free(session, tenant, name)
-        connection = Connection(
-            tenant_id=tenant.id,
-            name=name,
-            connector=connector,
-            config=dict(config),
-            secret_keys=sorted(secrets),
-            secrets_blob=_seal_secrets(platform, tenant.id, name, secrets) if secrets else None,
-        )
-        session.add(connection)
-        session.flush()
-        return _connection_info(tenant, connection)
+    _check_name_is_free(session, tenant, name)
+    connection = Connection(
+        tenant_id=tenant.id,
+        name=name,
+        connector=connector,
+        config=dict(config),
+        secret_keys=sorted(secrets),
+        secrets_blob=_seal_secrets(platform, tenant.id, name, secrets) if secrets else None,
+    )
+    session.add(connection)
+    session.flush()
+    return connection_info(tenant, connection)
 
 
 def _check_name_is_free(session: Session, tenant: Tenant, name: str) -> None:
@@ -152,37 +148,22 @@ def _check_name_is_free(session: Session, tenant: Tenant, name: str) -> None:
             )
 
 
-def list_connections(platform: Platform, tenant_slug: str | None = None) -> list[ConnectionInfo]:
-    """Connections of one tenant, or of every tenant when ``tenant_slug`` is None."""
-    with platform.control_plane.session() as session:
-        query = select(Tenant, Connection).join(Connection.tenant)
-        if tenant_slug is not None:
-            query = query.where(Tenant.id == find_tenant(session, tenant_slug).id)
-        rows = session.execute(query.order_by(Tenant.slug, Connection.name))
-        return [_connection_info(tenant, connection) for tenant, connection in rows]
+def list_connections(session: Session, tenant: Tenant | None = None) -> list[ConnectionInfo]:
+    """Connections of one tenant, or of every tenant when ``tenant`` is None."""
+    query = select(Tenant, Connection).join(Connection.tenant)
+    if tenant is not None:
+        query = query.where(Tenant.id == tenant.id)
+    rows = session.execute(query.order_by(Tenant.slug, Connection.name))
+    return [connection_info(owner, connection) for owner, connection in rows]
 
 
-def get_connection(platform: Platform, tenant_slug: str, name: str) -> ConnectionInfo:
-    with platform.control_plane.session() as session:
-        tenant = find_tenant(session, tenant_slug)
-        return _connection_info(tenant, _find_connection(session, tenant, name))
-
-
-def remove_connection(platform: Platform, tenant_slug: str, name: str) -> None:
-    with platform.control_plane.session() as session:
-        tenant = find_tenant(session, tenant_slug)
-        session.delete(_find_connection(session, tenant, name))
-
-
-def connection_secrets(platform: Platform, tenant_slug: str, name: str) -> dict[str, str]:
+def connection_secrets(platform: Platform, tenant: Tenant, connection: Connection) -> dict:
     """The connection's decrypted secrets, for the run that needs them and no longer."""
-    with platform.control_plane.session() as session:
-        tenant = find_tenant(session, tenant_slug)
-        connection = _find_connection(session, tenant, name)
-        tenant_id, blob = tenant.id, connection.secrets_blob
-    if blob is None:
+    if connection.secrets_blob is None:
         return {}
-    plaintext = platform.keys.decrypt(tenant_id, PURPOSE_SECRETS, blob, {"connection": name})
+    plaintext = platform.keys.decrypt(
+        tenant.id, PURPOSE_SECRETS, connection.secrets_blob, {"connection": connection.name}
+    )
     secrets = json.loads(plaintext)
     if not isinstance(secrets, dict):
         raise AtsparkError("stored connection secrets are malformed")

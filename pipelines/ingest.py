@@ -1,6 +1,8 @@
 """Ingest one connection of one tenant: connector -> dlt -> a new warehouse snapshot.
 
-The CLI (``atspark ingest``) and the Dagster assets both run this function.
+Called by the ingestion service (``services.ingestion``), which every caller (the CLI, Dagster,
+``make run``) goes through: it resolves the connection and its secrets, checks permissions and
+records the load. Nothing here touches the control plane.
 """
 
 import time
@@ -15,12 +17,23 @@ from connectors.base import ConnectionSpec
 from connectors.registry import get_connector
 from governance.errors import AtsparkError
 from governance.platform import Platform
-from governance.tenancy import connection_secrets, get_connection, get_tenant
 from pipelines.destination import warehouse_destination
 from pipelines.runtime import long_lived_objects_frozen
 from pipelines.workspace import run_workspace
 
 ProgressCallback = Callable[[str], None]
+
+
+@dataclass(frozen=True)
+class LoadTarget:
+    """What one run loads: a tenant's connection, with its decrypted secrets (in memory only)."""
+
+    tenant_id: str
+    tenant: str
+    connection: str
+    connector: str
+    config: dict[str, str] = field(default_factory=dict)
+    secrets: dict[str, str] = field(default_factory=dict, repr=False)
 
 
 @dataclass(frozen=True)
@@ -48,10 +61,7 @@ def pipeline_name(tenant: str, connection: str) -> str:
 
 
 def ingest(
-    platform: Platform,
-    tenant_slug: str,
-    connection_name: str,
-    on_progress: ProgressCallback | None = None,
+    platform: Platform, target: LoadTarget, on_progress: ProgressCallback | None = None
 ) -> IngestResult:
     """Run one (tenant, connection) pipeline into the tenant's warehouse.
 
@@ -62,7 +72,7 @@ def ingest(
     """
     try:
         with long_lived_objects_frozen():
-            return _ingest(platform, tenant_slug, connection_name, on_progress or (lambda _s: None))
+            return _ingest(platform, target, on_progress or (lambda _s: None))
     except PipelineStepFailed as failure:
         cause = _user_error(failure)
         if cause is None:
@@ -70,34 +80,25 @@ def ingest(
         raise cause from None
 
 
-def _ingest(
-    platform: Platform, tenant_slug: str, connection_name: str, report: ProgressCallback
-) -> IngestResult:
+def _ingest(platform: Platform, target: LoadTarget, report: ProgressCallback) -> IngestResult:
     started = time.perf_counter()
-    tenant = get_tenant(platform, tenant_slug)
-    connection = get_connection(platform, tenant_slug, connection_name)
-    connector = get_connector(connection.connector)
-    spec = ConnectionSpec(
-        tenant=tenant.slug,
-        name=connection.name,
-        config=connection.config,
-        secrets=connection_secrets(platform, tenant_slug, connection_name),
-    )
-    warehouse = platform.warehouse(tenant.id, tenant.slug)
+    connector = get_connector(target.connector)
+    spec = ConnectionSpec(target.tenant, target.connection, target.config, target.secrets)
+    warehouse = platform.warehouse(target.tenant_id, target.tenant)
     with (
-        warehouse.snapshots.lock(f"connection-{connection.name}"),
+        warehouse.snapshots.lock(f"connection-{target.connection}"),
         run_workspace(platform.settings.runs_dir) as workspace,
     ):
         with warehouse.read_for_load() as current:
             pipeline = dlt.pipeline(
-                pipeline_name=pipeline_name(tenant.slug, connection.name),
+                pipeline_name=pipeline_name(target.tenant, target.connection),
                 pipelines_dir=str(workspace),
                 destination=warehouse_destination(current),
-                dataset_name=tenant.slug,
+                dataset_name=target.tenant,
             )
             pipeline.sync_destination()  # incremental state, as the last published load left it
             report("extracting")
-            pipeline.extract(_named_tables(connector.source(spec), connection.name))
+            pipeline.extract(_for_connection(connector.source(spec), target.connection))
         report("normalizing")
         rows = _user_rows(pipeline.normalize().row_counts)
         report("loading")
@@ -106,8 +107,8 @@ def _ingest(
         snapshot = warehouse.last_published
     report("published")
     return IngestResult(
-        tenant.slug,
-        connection.name,
+        target.tenant,
+        target.connection,
         rows,
         time.perf_counter() - started,
         snapshot.sequence if snapshot else None,
@@ -124,10 +125,16 @@ def _user_error(failure: BaseException) -> AtsparkError | None:
     return None
 
 
-def _named_tables(source: DltSource, connection: str) -> DltSource:
-    for resource in source.resources.values():
+def _for_connection(source: DltSource, connection: str) -> DltSource:
+    """The connector's source named after the connection, its tables ``<connection>_<stream>``.
+
+    The pipeline owns these names, never the connector: two connections of one connector
+    (two ``files`` folders, two Stripe accounts) keep separate dlt schemas and tables.
+    """
+    named = source.clone(with_name=connection)
+    for resource in named.resources.values():
         resource.apply_hints(table_name=table_name(connection, resource.name))
-    return source
+    return named
 
 
 def _user_rows(row_counts: dict[str, int]) -> dict[str, int]:

@@ -2,10 +2,8 @@
 
 import typer
 
-from app.cli.context import platform
+from app.cli.context import operator
 from app.cli.output import Format, as_dict, console, emit, parse_pairs
-from connectors.registry import get_connector
-from governance import tenancy
 
 connection_app = typer.Typer(help="Connect tenants to their SaaS tools.", no_args_is_help=True)
 MASK = "********"
@@ -20,11 +18,11 @@ def add(
     secret: list[str] = typer.Option([], "--secret", help="KEY=VALUE, repeatable; encrypted."),
 ) -> None:
     """Store a connection; its secrets are envelope-encrypted and never printed."""
-    plugin = get_connector(connector)
+    from services import connections
+
     config_values, secret_values = parse_pairs("config", config), parse_pairs("secret", secret)
-    plugin.validate(config_values, secret_values)
-    added = tenancy.add_connection(
-        platform(), tenant, name or plugin.name, plugin.name, config_values, secret_values
+    added = connections.add_connection(
+        operator(), tenant, connector, config_values, secret_values, name
     )
     console.print(f"added connection [bold]{added.name}[/bold] ({added.connector}) to {tenant}")
 
@@ -32,8 +30,10 @@ def add(
 @connection_app.command("list")
 def list_(tenant: str, fmt: Format = typer.Option(Format.table, "--format")) -> None:
     """List a tenant's connections, secrets masked."""
+    from services import connections
+
     rows = []
-    for connection in tenancy.list_connections(platform(), tenant):
+    for connection in connections.list_connections(operator(), tenant):
         row = as_dict(connection)
         row["secrets"] = {key: MASK for key in row.pop("secret_keys")}
         rows.append(row)
@@ -43,5 +43,7 @@ def list_(tenant: str, fmt: Format = typer.Option(Format.table, "--format")) -> 
 @connection_app.command("remove")
 def remove(tenant: str, name: str) -> None:
     """Remove a connection (its tables stay in the warehouse)."""
-    tenancy.remove_connection(platform(), tenant, name)
+    from services import connections
+
+    connections.remove_connection(operator(), tenant, name)
     console.print(f"removed connection [bold]{name}[/bold] from {tenant}")

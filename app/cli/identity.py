@@ -2,9 +2,8 @@
 
 import typer
 
-from app.cli.context import platform
+from app.cli.context import operator
 from app.cli.output import Format, as_dict, console, emit, parse_multi_pairs
-from governance import identity
 
 user_app = typer.Typer(help="Manage a tenant's users.", no_args_is_help=True)
 group_app = typer.Typer(help="Manage a tenant's groups.", no_args_is_help=True)
@@ -26,8 +25,10 @@ def user_add(
     attr: list[str] = ATTR,
 ) -> None:
     """Add a user with one or more roles, groups and attributes."""
+    from services import identity
+
     user = identity.add_user(
-        platform(), tenant, email, role or [], group or [], parse_multi_pairs("attr", attr or [])
+        operator(), tenant, email, role or [], group or [], parse_multi_pairs("attr", attr or [])
     )
     console.print(f"added user [bold]{user.email}[/bold] to {tenant}")
 
@@ -43,8 +44,10 @@ def user_set(
     no_groups: bool = typer.Option(False, "--no-groups", help="Remove the user from all groups."),
 ) -> None:
     """Replace the given roles, groups or attribute values of a user."""
+    from services import identity
+
     user = identity.set_user(
-        platform(),
+        operator(),
         tenant,
         email,
         roles=role or None,
@@ -58,27 +61,35 @@ def user_set(
 @user_app.command("list")
 def user_list(tenant: str, fmt: Format = FORMAT) -> None:
     """List a tenant's users with their roles, groups and attributes."""
-    emit([as_dict(u) for u in identity.list_users(platform(), tenant)], USER_COLUMNS, fmt)
+    from services import identity
+
+    emit([as_dict(u) for u in identity.list_users(operator(), tenant)], USER_COLUMNS, fmt)
 
 
 @user_app.command("remove")
 def user_remove(tenant: str, email: str) -> None:
     """Remove a user."""
-    identity.remove_user(platform(), tenant, email)
+    from services import identity
+
+    identity.remove_user(operator(), tenant, email)
     console.print(f"removed user [bold]{email}[/bold] from {tenant}")
 
 
 @group_app.command("add")
 def group_add(tenant: str, name: str) -> None:
     """Add a group."""
-    identity.add_group(platform(), tenant, name)
+    from services import identity
+
+    identity.add_group(operator(), tenant, name)
     console.print(f"added group [bold]{name}[/bold] to {tenant}")
 
 
 @group_app.command("list")
 def group_list(tenant: str, fmt: Format = FORMAT) -> None:
     """List a tenant's groups."""
-    emit([{"name": name} for name in identity.list_groups(platform(), tenant)], ["name"], fmt)
+    from services import identity
+
+    emit([{"name": name} for name in identity.list_groups(operator(), tenant)], ["name"], fmt)
 
 
 @role_app.command("add")
@@ -88,11 +99,15 @@ def role_add(
     permission: list[str] = typer.Option(None, "--permission", help="Permission (repeatable)."),
 ) -> None:
     """Add a custom role; its users read rows only through policies."""
-    identity.add_role(platform(), tenant, name, permission or [])
+    from services import identity
+
+    identity.add_role(operator(), tenant, name, permission or [])
     console.print(f"added role [bold]{name}[/bold] to {tenant}")
 
 
 @role_app.command("list")
 def role_list(tenant: str, fmt: Format = FORMAT) -> None:
     """List a tenant's roles, built-in and custom."""
-    emit(identity.list_roles(platform(), tenant), ["name", "builtin", "permissions"], fmt)
+    from services import identity
+
+    emit(identity.list_roles(operator(), tenant), ["name", "builtin", "permissions"], fmt)

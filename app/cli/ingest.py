@@ -1,12 +1,10 @@
-"""``atspark ingest``: run ingestion directly, through the code Dagster runs."""
+"""``atspark ingest``: load a tenant's connections, through the same service Dagster uses."""
 
 import typer
 from rich.progress import Progress, SpinnerColumn, TextColumn, TimeElapsedColumn
 
-from app.cli.context import platform
+from app.cli.context import operator
 from app.cli.output import console
-from governance import tenancy
-from pipelines.ingest import ingest
 
 
 def ingest_command(
@@ -14,7 +12,9 @@ def ingest_command(
     connections: list[str] = typer.Argument(None, help="Connections (default: all)."),
 ) -> None:
     """Ingest a tenant's connections into its warehouse."""
-    names = connections or [c.name for c in tenancy.list_connections(platform(), tenant)]
+    from services import ingestion
+
+    names = connections or ingestion.connection_names(operator(), tenant)
     if not names:
         console.print(f"tenant {tenant} has no connections")
         return
@@ -27,7 +27,7 @@ def ingest_command(
             def report(stage: str, task=task, name=name) -> None:
                 progress.update(task, description=f"{tenant}/{name}: {stage}")
 
-            result = ingest(platform(), tenant, name, on_progress=report)
+            result = ingestion.ingest(operator(), tenant, name, on_progress=report)
             progress.update(
                 task,
                 description=f"{tenant}/{name}: {result.total_rows} rows into "

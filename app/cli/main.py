@@ -5,15 +5,16 @@ import sys
 import typer
 from pydantic import ValidationError
 
+from app.cli.audit import audit_app
 from app.cli.connections import connection_app
+from app.cli.db import db_app
 from app.cli.identity import group_app, role_app, user_app
 from app.cli.ingest import ingest_command
 from app.cli.policies import policy_app
 from app.cli.sandbox import sandbox_app
 from app.cli.sql import sql_command
 from app.cli.tenants import keys_app, tenant_app
-from governance.errors import AtsparkError
-from governance.rls.context import QueryRefused
+from governance.errors import AtsparkError, PermissionDenied
 
 cli = typer.Typer(
     name="atspark",
@@ -30,6 +31,8 @@ cli.add_typer(user_app, name="user")
 cli.add_typer(group_app, name="group")
 cli.add_typer(role_app, name="role")
 cli.add_typer(policy_app, name="policy")
+cli.add_typer(audit_app, name="audit")
+cli.add_typer(db_app, name="db")
 cli.command("ingest")(ingest_command)
 cli.command("sql")(sql_command)
 
@@ -37,12 +40,20 @@ cli.command("sql")(sql_command)
 def main() -> None:
     try:
         cli()
-    except QueryRefused as refused:
-        _fail(f"refused: {refused}", status=2)
     except AtsparkError as error:
-        _fail(str(error))
+        if _is_refusal(error):
+            _fail(f"refused: {error}", status=2)
+        else:
+            _fail(str(error))
     except ValidationError as error:
         _fail("invalid configuration: " + "; ".join(_setting_errors(error)))
+
+
+def _is_refusal(error: AtsparkError) -> bool:
+    """A refused query or a missing permission: exit status 2, as the contract says."""
+    from governance.rls.context import QueryRefused  # loaded only if a refusal happened
+
+    return isinstance(error, PermissionDenied | QueryRefused)
 
 
 def _setting_errors(error: ValidationError) -> list[str]:

@@ -2,9 +2,8 @@
 
 import typer
 
-from app.cli.context import platform
+from app.cli.context import operator
 from app.cli.output import Format, as_dict, console, emit
-from governance import policies
 
 policy_app = typer.Typer(help="Manage row-level policies.", no_args_is_help=True)
 
@@ -23,19 +22,25 @@ def add(
     group: list[str] = typer.Option(None, "--group", help="Group granted the policy (repeatable)."),
 ) -> None:
     """Add a row filter on a table for roles and groups."""
-    policy = policies.add_policy(platform(), tenant, name, table, filter_, role or [], group or [])
+    from services import policies
+
+    policy = policies.add_policy(operator(), tenant, name, table, filter_, role or [], group or [])
     console.print(f"added policy [bold]{policy.name}[/bold] on {policy.table}")
 
 
 @policy_app.command("list")
 def list_(tenant: str, fmt: Format = typer.Option(Format.table, "--format")) -> None:
     """List a tenant's policies."""
-    rows = [as_dict(p) for p in policies.list_policies(platform(), tenant)]
+    from services import policies
+
+    rows = [as_dict(p) for p in policies.list_policies(operator(), tenant)]
     emit(rows, ["name", "table", "filter", "roles", "groups"], fmt)
 
 
 @policy_app.command("remove")
 def remove(tenant: str, name: str) -> None:
     """Remove a policy."""
-    policies.remove_policy(platform(), tenant, name)
+    from services import policies
+
+    policies.remove_policy(operator(), tenant, name)
     console.print(f"removed policy [bold]{name}[/bold]")

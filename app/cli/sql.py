@@ -7,15 +7,19 @@ import sys
 from datetime import date, datetime, time
 from decimal import Decimal
 from enum import StrEnum
-from typing import Any
+from pathlib import Path
+from typing import TYPE_CHECKING, Any, TextIO
 
 import typer
+from rich.console import Console
 from rich.table import Table
 from rich.text import Text
 
-from app.cli.context import platform
+from app.cli.context import as_user
 from app.cli.output import console
-from governance.governed_query import GovernedReads, QueryResult
+
+if TYPE_CHECKING:
+    from governance.governed_query import QueryResult
 
 
 class SqlFormat(StrEnum):
@@ -40,12 +44,13 @@ def _shown(text: str) -> Text:
     return Text("".join(c if c.isprintable() or c in "\n\t" else f"\\x{ord(c):02x}" for c in text))
 
 
-def _print(result: QueryResult, fmt: SqlFormat) -> None:
+def _write(result: "QueryResult", fmt: SqlFormat, out: TextIO) -> None:
     rows = [[_plain(v) for v in row] for row in result.rows]
     if fmt is SqlFormat.json:
-        print(json.dumps({"columns": result.columns, "rows": rows, "row_count": len(rows)}))
+        document = {"columns": result.columns, "rows": rows, "row_count": len(rows)}
+        print(json.dumps(document), file=out)
     elif fmt is SqlFormat.csv:
-        writer = csv.writer(sys.stdout)
+        writer = csv.writer(out)
         writer.writerow(result.columns)
         writer.writerows(rows)
     else:
@@ -54,7 +59,7 @@ def _print(result: QueryResult, fmt: SqlFormat) -> None:
             table.add_column(_shown(column))
         for row in rows:
             table.add_row(*(_shown("" if v is None else str(v)) for v in row))
-        console.print(table)
+        (console if out is sys.stdout else Console(file=out)).print(table)
     if result.truncated:
         print(f"note: only the first {result.row_count} rows are shown", file=sys.stderr)
 
@@ -64,6 +69,17 @@ def sql_command(
     query: str = typer.Argument(..., metavar="SQL"),
     as_: str = typer.Option(..., "--as", help="Email of the user to run the query as."),
     fmt: SqlFormat = typer.Option(SqlFormat.table, "--format"),
+    output: Path = typer.Option(
+        None, "--output", help="Export the result to this file (needs data.export).", dir_okay=False
+    ),
 ) -> None:
     """Run SQL as a user: only the rows their policies admit."""
-    _print(GovernedReads(platform()).run(tenant, as_, query), fmt)
+    from services.queries import run_query
+
+    result = run_query(as_user(as_), tenant, query, export=output is not None)
+    if output is None:
+        _write(result, fmt, sys.stdout)
+        return
+    with output.open("w", newline="", encoding="utf-8") as exported:
+        _write(result, fmt, exported)
+    console.print(f"exported {result.row_count} rows to {output}")

@@ -48,7 +48,11 @@ class KeyService:
         self.cache = cache
 
     def create_tenant_keys(self, session: Session, tenant_id: str) -> None:
-        """Add a wrapped data key for every purpose to ``session`` (the caller commits)."""
+        """Add a wrapped data key for every purpose to ``session`` (the caller commits).
+
+        The plaintext keys are cached at once, so the rest of the caller's transaction can use
+        them before the rows are committed; a rollback evicts them.
+        """
         for purpose in TENANT_PURPOSES:
             generated = self.key_manager.generate_data_key(_key_context(tenant_id, purpose))
             session.add(
@@ -59,6 +63,10 @@ class KeyService:
                     wrapped_key=generated.wrapped,
                 )
             )
+            self.cache.get(tenant_id, purpose, lambda key=generated.plaintext: key)
+        event.listen(
+            session, "after_soft_rollback", lambda *_: self.cache.evict(tenant_id), once=True
+        )
 
     def data_key(self, tenant_id: str, purpose: str) -> bytes:
         """The plaintext data key, from the cache or unwrapped by the key manager."""
@@ -92,21 +100,18 @@ class KeyService:
         hkdf = HKDF(algorithm=hashes.SHA256(), length=KEY_SIZE, salt=None, info=info)
         return hkdf.derive(self.data_key(tenant_id, PURPOSE_WAREHOUSE)).hex()
 
-    def rotate(self, tenant_id: str) -> int:
-        """Rewrap the tenant's data keys under the current master key; returns how many.
-
-        The plaintext data keys do not change, so existing blobs still decrypt.
-        """
-        with self.control_plane.session() as session:
-            rows = session.scalars(
-                select(DataKey).where(DataKey.tenant_id == tenant_id).with_for_update()
-            ).all()
-            for row in rows:
-                row.wrapped_key, row.master_key_id = self.key_manager.rewrap(
-                    row.wrapped_key, row.master_key_id, _key_context(tenant_id, row.purpose)
-                )
-                row.rotated_at = utcnow()
-        self.cache.evict(tenant_id)
+    def rotate(self, session: Session, tenant_id: str) -> int:
+        """Rewrap the tenant's data keys under the current master key in ``session``; returns
+        how many. The plaintext data keys do not change, so existing blobs still decrypt."""
+        rows = session.scalars(
+            select(DataKey).where(DataKey.tenant_id == tenant_id).with_for_update()
+        ).all()
+        for row in rows:
+            row.wrapped_key, row.master_key_id = self.key_manager.rewrap(
+                row.wrapped_key, row.master_key_id, _key_context(tenant_id, row.purpose)
+            )
+            row.rotated_at = utcnow()
+        event.listen(session, "after_commit", lambda _: self.cache.evict(tenant_id), once=True)
         return len(rows)
 
     def shred(self, session: Session, tenant_id: str) -> int:

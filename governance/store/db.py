@@ -1,4 +1,13 @@
-"""Engine and sessions for the control plane; the schema is brought up to date by Alembic."""
+"""Engine and sessions for the control plane, and its schema revision (Alembic).
+
+A new, empty control plane is created at the current revision on first use. One at an older
+revision is refused with a line naming ``atspark db upgrade``: starting a process only reads the
+revision, and migrating is an operator's deliberate step (``make run`` takes it).
+
+SQLite (the embedded default) runs in WAL mode, so readers never wait for a writer, and every
+transaction begins ``IMMEDIATE``: writers queue for the database lock at the start of a unit of
+work instead of failing halfway through it when two of them read and then both write.
+"""
 
 from collections.abc import Iterator
 from contextlib import contextmanager
@@ -6,8 +15,13 @@ from pathlib import Path
 
 from alembic import command
 from alembic.config import Config
-from sqlalchemy import Engine, create_engine, event
+from alembic.runtime.migration import MigrationContext
+from alembic.script import ScriptDirectory
+from sqlalchemy import Engine, create_engine, event, inspect
+from sqlalchemy.engine import make_url
 from sqlalchemy.orm import Session, sessionmaker
+
+from governance.errors import AtsparkError
 
 MIGRATIONS_DIR = Path(__file__).parent / "migrations"
 
@@ -21,36 +35,81 @@ def make_engine(url: str) -> Engine:
     engine = create_engine(url, future=True)
     if engine.dialect.name == "sqlite":
         event.listen(engine, "connect", _sqlite_pragmas)
+        event.listen(engine, "begin", _begin_immediate)
     return engine
 
 
 def _sqlite_pragmas(dbapi_connection, _record) -> None:
+    dbapi_connection.isolation_level = None  # SQLAlchemy's "begin" event issues BEGIN itself
     cursor = dbapi_connection.cursor()
     cursor.execute("PRAGMA foreign_keys=ON")
     cursor.execute("PRAGMA busy_timeout=10000")
+    cursor.execute("PRAGMA journal_mode=WAL")
     cursor.close()
 
 
-def migrate(engine: Engine) -> None:
-    """Apply every Alembic migration to the database behind ``engine``."""
+def _begin_immediate(connection) -> None:
+    connection.exec_driver_sql("BEGIN IMMEDIATE")
+
+
+def _alembic_config() -> Config:
     config = Config()
     config.set_main_option("script_location", str(MIGRATIONS_DIR))
+    return config
+
+
+def head_revision() -> str:
+    """The revision this code's schema is at."""
+    head = ScriptDirectory.from_config(_alembic_config()).get_current_head()
+    assert head is not None
+    return head
+
+
+def current_revision(engine: Engine) -> str | None:
+    """The revision the database behind ``engine`` is at (None: never migrated)."""
+    with engine.connect() as connection:
+        return MigrationContext.configure(connection).get_current_revision()
+
+
+def migrate(engine: Engine) -> None:
+    """Apply every Alembic migration the database behind ``engine`` lacks."""
+    config = _alembic_config()
     with engine.begin() as connection:
         config.attributes["connection"] = connection
         command.upgrade(config, "head")
 
 
 class ControlPlane:
-    """The control-plane database: a migrated engine and a session factory."""
+    """The control-plane database: an engine at the current revision and a session factory."""
 
     def __init__(self, url: str) -> None:
         self.engine = make_engine(url)
-        migrate(self.engine)
+        revision, head = current_revision(self.engine), head_revision()
+        if revision is None and not inspect(self.engine).get_table_names():
+            migrate(self.engine)  # a new control plane starts at the current revision
+        elif revision != head:
+            self.engine.dispose()
+            raise AtsparkError(
+                f"the control plane ({make_url(url).render_as_string(hide_password=True)}) is "
+                f"at revision {revision or 'none'}, this atspark needs {head}: run "
+                "`atspark db upgrade`"
+            )
         self._sessions = sessionmaker(self.engine, expire_on_commit=False)
+
+    @classmethod
+    def upgrade(cls, url: str) -> tuple[str | None, str]:
+        """Bring the control plane at ``url`` to the current revision: (before, after)."""
+        engine = make_engine(url)
+        try:
+            before = current_revision(engine)
+            migrate(engine)
+            return before, head_revision()
+        finally:
+            engine.dispose()
 
     @contextmanager
     def session(self) -> Iterator[Session]:
-        """A session committed on success and rolled back on error."""
+        """A session in one transaction, committed on success and rolled back on error."""
         with self._sessions() as session, session.begin():
             yield session
 

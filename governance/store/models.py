@@ -1,4 +1,5 @@
-"""Control-plane tables: tenants, keys, connections, identities, policies and the audit trail."""
+"""Control-plane tables: tenants, keys, connections, identities, policies, loads and the audit
+trail."""
 
 import uuid
 from datetime import UTC, datetime
@@ -7,7 +8,9 @@ from sqlalchemy import (
     JSON,
     Column,
     DateTime,
+    Float,
     ForeignKey,
+    Index,
     Integer,
     LargeBinary,
     String,
@@ -195,3 +198,26 @@ class AuditEvent(Base):
     context: Mapped[dict] = mapped_column(JSON, default=dict)
     previous_hash: Mapped[str] = mapped_column(String(64))
     hash: Mapped[str] = mapped_column(String(64))
+
+
+class Load(Base):
+    """One ingestion run that published a snapshot, whoever started it (CLI, Dagster, demo).
+
+    Dagster reports each as a materialization of its connection's partition; ``reported_at`` is
+    set once it has (at once for runs Dagster itself made).
+    """
+
+    __tablename__ = "loads"
+    __table_args__ = (Index("ix_loads_unreported", "reported_at", "id"),)
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
+    tenant_id: Mapped[str] = mapped_column(ForeignKey("tenants.id", ondelete="CASCADE"))
+    tenant_slug: Mapped[str] = mapped_column(String(40))
+    connection: Mapped[str] = mapped_column(String(40))
+    connector: Mapped[str] = mapped_column(String(80))
+    started_by: Mapped[str] = mapped_column(String(320))
+    finished_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
+    duration_s: Mapped[float] = mapped_column(Float)
+    snapshot: Mapped[int | None] = mapped_column(Integer, nullable=True)
+    rows: Mapped[dict] = mapped_column(JSON, default=dict)
+    reported_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True), nullable=True)

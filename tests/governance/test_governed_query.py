@@ -1,13 +1,18 @@
-"""The governed read path: policy semantics, execution limits, audit and cache isolation."""
+"""The governed read path through the queries service: policy semantics, execution limits,
+audit and cache isolation."""
+
+from dataclasses import replace
 
 import duckdb
 import pytest
 
-from governance import audit, identity, policies, tenancy
+from governance import audit
 from governance.errors import AtsparkError
-from governance.governed_query import GovernedReads, QueryFailed
-from governance.result_cache import ResultCache
+from governance.governed_query import LIMITS, QueryFailed
 from governance.rls.context import QueryRefused
+from services import identity, policies, tenants
+from services.queries import run_query
+from tests.fixtures.platform import acting_as
 
 DEALS = [
     (1, "emea", "ana@acme.io", 100),
@@ -18,27 +23,27 @@ DEALS = [
 ]
 
 
-def _create_tenant(platform, slug):
-    tenant = tenancy.create_tenant(platform, slug)
-    with platform.warehouse(tenant.id, slug).write() as connection:
+def _create_tenant(operator, slug):
+    tenant = tenants.create_tenant(operator, slug)
+    with operator.platform.warehouse(tenant.id, slug).write() as connection:
         connection.execute(
             f"CREATE TABLE {slug}.deals (id INT, region VARCHAR, owner VARCHAR, amount INT)"
         )
         connection.executemany(f"INSERT INTO {slug}.deals VALUES (?, ?, ?, ?)", DEALS)
         connection.execute(f"CREATE TABLE {slug}.notes AS SELECT 1 AS id, 'secret' AS body")
-    identity.add_group(platform, slug, "sales")
-    identity.add_role(platform, slug, "analyst", ["data.read"])
+    identity.add_group(operator, slug, "sales")
+    identity.add_role(operator, slug, "analyst", ["data.read"])
     return tenant
 
 
 @pytest.fixture
-def acme(platform):
-    tenant = _create_tenant(platform, "acme")
+def acme(operator):
+    _create_tenant(operator, "acme")
     policies.add_policy(
-        platform, "acme", "own_deals", "deals", "owner = {{ user.email }}", ["viewer"]
+        operator, "acme", "own_deals", "deals", "owner = {{ user.email }}", ["viewer"]
     )
     policies.add_policy(
-        platform,
+        operator,
         "acme",
         "region_deals",
         "deals",
@@ -46,13 +51,33 @@ def acme(platform):
         [],
         ["sales"],
     )
-    platform.acme_id = tenant.id
-    return platform
+    return operator
 
 
-def ids(platform, email, sql="SELECT id FROM deals ORDER BY id", **kwargs):
-    result = GovernedReads(platform).run("acme", email, sql, **kwargs)
-    return [row[0] for row in result.rows]
+def query(operator, email, sql, tenant="acme", **limits):
+    """``sql`` run as ``email`` through the queries service, with some limits changed."""
+    return run_query(acting_as(operator, email), tenant, sql, replace(LIMITS, **limits))
+
+
+def ids(operator, email, sql="SELECT id FROM deals ORDER BY id", **limits):
+    return [row[0] for row in query(operator, email, sql, **limits).rows]
+
+
+def trail(operator, tenant="acme"):
+    """The tenant's audit events, read straight from the control plane."""
+    tenant_id = tenants.get_tenant(operator, tenant).id
+    with operator.platform.control_plane.session() as session:
+        return audit.events(session, tenant_id)
+
+
+def query_events(operator, tenant="acme"):
+    return [event for event in trail(operator, tenant) if event.action == "query"]
+
+
+def chain_breaks(operator, tenant="acme"):
+    tenant_id = tenants.get_tenant(operator, tenant).id
+    with operator.platform.control_plane.session() as session:
+        return audit.verify_chain(session, tenant_id)
 
 
 def test_owner_and_admin_read_every_row(acme):
@@ -95,8 +120,8 @@ def test_attribute_values_are_literals_not_sql(acme):
 def test_a_refused_query_is_audited_and_runs_nothing(acme):
     identity.add_user(acme, "acme", "ana@acme.io", ["viewer"])
     with pytest.raises(QueryRefused):
-        GovernedReads(acme).run("acme", "ana@acme.io", "DELETE FROM deals")
-    [event] = audit.events(acme, acme.acme_id)
+        query(acme, "ana@acme.io", "DELETE FROM deals")
+    [event] = query_events(acme)
     assert (event.actor, event.action, event.outcome) == ("ana@acme.io", "query", "refused")
     assert event.context["sql"] == "DELETE FROM deals"
     assert ids(acme, "ana@acme.io") == [1, 3]
@@ -105,23 +130,21 @@ def test_a_refused_query_is_audited_and_runs_nothing(acme):
 def test_every_query_is_audited_with_what_ran(acme):
     identity.add_user(acme, "acme", "ana@acme.io", ["viewer"])
     ids(acme, "ana@acme.io")
-    [event] = audit.events(acme, acme.acme_id)
+    [event] = query_events(acme)
     assert event.outcome == "ok" and event.context["row_count"] == 2
     assert event.context["policies"] == ["own_deals"] and event.context["tables"] == ["deals"]
     assert "ana@acme.io" in event.context["sql_executed"]
     assert event.context["duration_ms"] >= 0
-    assert audit.verify_chain(acme, acme.acme_id) is None
+    assert chain_breaks(acme) is None
 
 
 def test_the_cache_never_serves_one_users_rows_to_another(acme):
     identity.add_user(acme, "acme", "ana@acme.io", ["viewer"])
     identity.add_user(acme, "acme", "bob@acme.io", ["viewer"])
-    reads = GovernedReads(acme, ResultCache())
-    sql = "SELECT id FROM deals ORDER BY id"
-    assert [r[0] for r in reads.run("acme", "ana@acme.io", sql).rows] == [1, 3]
-    assert [r[0] for r in reads.run("acme", "bob@acme.io", sql).rows] == [2]
+    assert ids(acme, "ana@acme.io") == [1, 3]
+    assert ids(acme, "bob@acme.io") == [2]
     identity.set_user(acme, "acme", "bob@acme.io", groups=["sales"], attributes={"region": ["us"]})
-    assert [r[0] for r in reads.run("acme", "bob@acme.io", sql).rows] == [2, 4]
+    assert ids(acme, "bob@acme.io") == [2, 4]
 
 
 def test_no_user_reads_another_tenants_warehouse(acme):
@@ -129,14 +152,14 @@ def test_no_user_reads_another_tenants_warehouse(acme):
     identity.add_user(acme, "acme", "boss@acme.io", ["owner"])
     for sql in ("SELECT * FROM globex.deals", "SELECT * FROM warehouse.globex.deals"):
         with pytest.raises(QueryRefused, match="unknown table"):
-            GovernedReads(acme).run("acme", "boss@acme.io", sql)
+            query(acme, "boss@acme.io", sql)
     with pytest.raises(Exception, match="no user"):
-        GovernedReads(acme).run("globex", "boss@acme.io", "SELECT 1")
+        query(acme, "boss@acme.io", "SELECT 1", tenant="globex")
 
 
 def test_the_row_cap_truncates(acme):
     identity.add_user(acme, "acme", "boss@acme.io", ["owner"])
-    result = GovernedReads(acme).run("acme", "boss@acme.io", "SELECT id FROM deals", row_cap=2)
+    result = query(acme, "boss@acme.io", "SELECT id FROM deals", row_cap=2)
     assert result.row_count == 2 and result.truncated
 
 
@@ -147,13 +170,13 @@ def test_a_statement_over_its_time_limit_is_interrupted(acme):
         " SELECT count(*) FROM r"
     )
     with pytest.raises(QueryFailed, match="time limit"):
-        GovernedReads(acme).run("acme", "boss@acme.io", slow, timeout_s=0.5)
+        query(acme, "boss@acme.io", slow, timeout_s=0.5)
 
 
 def test_an_expression_column_is_named_after_what_the_reader_wrote(acme):
     identity.add_user(acme, "acme", "ana@acme.io", ["viewer"])
     sql = "SELECT (SELECT count(*) FROM deals) , EXISTS (SELECT 1 FROM notes) AS e, id FROM deals"
-    result = GovernedReads(acme).run("acme", "ana@acme.io", sql)
+    result = query(acme, "ana@acme.io", sql)
     assert result.columns == ["(SELECT COUNT(*) FROM deals)", "e", "id"]
     assert result.rows == [(2, False, 1), (2, False, 3)]
 
@@ -170,27 +193,26 @@ def test_an_expression_column_is_named_after_what_the_reader_wrote(acme):
 def test_an_engine_error_never_shows_the_compiled_sql(acme, sql):
     identity.add_user(acme, "acme", "ana@acme.io", ["viewer"])
     with pytest.raises(QueryFailed) as failure:
-        GovernedReads(acme).run("acme", "ana@acme.io", sql)
+        query(acme, "ana@acme.io", sql)
     message = str(failure.value)
     # The compiled SQL and the policy (owner = 'ana@acme.io') stay out; so do hidden rows' values.
     for fragment in ("__rls", "LINE", "own_deals", "SELECT", "= 'ana", "bob@", "cy@", "'us'"):
         assert fragment not in message
-    [event] = audit.events(acme, acme.acme_id)
+    [event] = query_events(acme)
     assert event.outcome == "failed" and event.context["reason"] == message
     assert event.context["sql_executed"] and event.context["detail"].startswith(message[14:40])
 
 
 def test_a_result_over_the_byte_cap_is_refused(acme):
     identity.add_user(acme, "acme", "boss@acme.io", ["owner"])
-    reads = GovernedReads(acme)
     fifty_mb = "SELECT repeat('x', 50 * 1024 * 1024) AS v"
     with pytest.raises(QueryRefused, match="larger than the 32 MiB a read may return"):
-        reads.run("acme", "boss@acme.io", fifty_mb)
+        query(acme, "boss@acme.io", fifty_mb)
     with pytest.raises(QueryRefused, match="larger than the 1 KiB"):
-        reads.run("acme", "boss@acme.io", "SELECT repeat(region, 100) FROM deals", byte_cap=1024)
-    small = reads.run("acme", "boss@acme.io", "SELECT repeat(region, 10) FROM deals", byte_cap=1024)
+        query(acme, "boss@acme.io", "SELECT repeat(region, 100) FROM deals", byte_cap=1024)
+    small = query(acme, "boss@acme.io", "SELECT repeat(region, 10) FROM deals", byte_cap=1024)
     assert small.row_count == 5 and 0 < small.nbytes <= 1024
-    outcomes = [event.outcome for event in audit.events(acme, acme.acme_id)]
+    outcomes = [event.outcome for event in query_events(acme)]
     assert outcomes == ["refused", "refused", "ok"]
 
 
@@ -198,14 +220,14 @@ def test_a_query_over_the_memory_limit_is_refused(acme):
     identity.add_user(acme, "acme", "boss@acme.io", ["owner"])
     hungry = "SELECT list(repeat(a.region, 200000)) FROM deals a, deals b, deals c"
     with pytest.raises(QueryRefused, match="needs more than the 32 MiB of memory a read may use"):
-        GovernedReads(acme).run("acme", "boss@acme.io", hungry, memory_limit=32 * 1024**2)
-    assert GovernedReads(acme).run("acme", "boss@acme.io", "SELECT count(*) FROM deals").rows == [
+        query(acme, "boss@acme.io", hungry, memory_limit=32 * 1024**2)
+    assert query(acme, "boss@acme.io", "SELECT count(*) FROM deals").rows == [
         (5,)
     ]
 
 
 def test_the_read_connection_is_locked_down(acme):
-    warehouse = acme.warehouse(acme.acme_id, "acme")
+    warehouse = acme.platform.warehouse(tenants.get_tenant(acme, "acme").id, "acme")
     with warehouse.read(memory_limit=64 * 1024**2) as connection:
         settings = dict(
             connection.execute(
@@ -231,7 +253,7 @@ def test_a_named_window_never_carries_a_policy_into_a_column_name(acme):
         "SELECT count(*) OVER w FROM deals"
         " WINDOW w AS (PARTITION BY (SELECT count(*) FROM notes), (SELECT max(id) FROM deals))"
     )
-    result = GovernedReads(acme).run("acme", "ana@acme.io", sql)
+    result = query(acme, "ana@acme.io", sql)
     assert result.columns == ["COUNT(*) OVER w"] and result.rows == [(2,), (2,)]
 
 

@@ -1,20 +1,20 @@
-"""Users, groups, roles and policies in the control plane, on SQLite and PostgreSQL."""
+"""Users, groups, roles and policies through their services, on SQLite and PostgreSQL."""
 
 import pytest
 from alembic import command
 from alembic.config import Config
 from sqlalchemy import text
 
-from governance import identity, policies, tenancy
 from governance.errors import AtsparkError, ConflictError, NotFoundError
-from governance.store.db import MIGRATIONS_DIR, ControlPlane, make_engine
+from governance.store.db import MIGRATIONS_DIR, ControlPlane, head_revision, make_engine
+from services import identity, policies, tenants
 
 
 @pytest.fixture
-def acme(any_platform):
-    tenancy.create_tenant(any_platform, "acme")
-    identity.add_group(any_platform, "acme", "emea")
-    return any_platform
+def acme(any_operator):
+    tenants.create_tenant(any_operator, "acme")
+    identity.add_group(any_operator, "acme", "emea")
+    return any_operator
 
 
 def test_a_new_tenant_has_the_four_built_in_roles(acme):
@@ -131,6 +131,9 @@ def test_the_identity_migration_gives_existing_tenants_the_built_in_roles(tmp_pa
                 " VALUES ('t1', 'old', 'Old', '2026-01-01')"
             )
         )
+    with pytest.raises(AtsparkError, match="run `atspark db upgrade`"):
+        ControlPlane(url)
+    assert ControlPlane.upgrade(url) == ("0001", head_revision())
     control_plane = ControlPlane(url)
     with control_plane.engine.connect() as connection:
         names = connection.execute(text("SELECT name FROM roles WHERE tenant_id = 't1'")).scalars()

@@ -1,0 +1,50 @@
+"""Connections: a tenant's links to its SaaS tools, validated by their connector."""
+
+from connectors.registry import get_connector
+from governance import tenancy
+from governance.tenancy import ConnectionInfo
+from services.context import ServiceContext
+from services.operations import operation, unit_of_work
+
+PERMISSION = "connections.manage"
+
+
+def add_connection(
+    ctx: ServiceContext,
+    tenant: str,
+    connector: str,
+    config: dict[str, str],
+    secrets: dict[str, str],
+    name: str | None = None,
+) -> ConnectionInfo:
+    """Store a connection the connector accepts; its secrets are envelope-encrypted."""
+    with operation(ctx, "connection.add", tenant) as op, op.unit(PERMISSION) as work:
+        plugin = get_connector(connector)
+        plugin.validate(config, secrets)
+        added = tenancy.add_connection(
+            ctx.platform, work.session, work.tenant_row, name or plugin.name, plugin.name,
+            config, secrets,
+        )  # fmt: skip
+        op.note(connection=added.name, connector=added.connector, secrets=sorted(secrets))
+        return added
+
+
+def list_connections(ctx: ServiceContext, tenant: str | None = None) -> list[ConnectionInfo]:
+    """A tenant's connections, or every tenant's (the operator only), secrets never included."""
+    with unit_of_work(ctx, tenant, PERMISSION if tenant else None) as work:
+        if tenant is None:
+            work.require_operator()
+        return tenancy.list_connections(work.session, work.tenant)
+
+
+def get_connection(ctx: ServiceContext, tenant: str, name: str) -> ConnectionInfo:
+    with unit_of_work(ctx, tenant, PERMISSION) as work:
+        connection = tenancy.find_connection(work.session, work.tenant_row, name)
+        return tenancy.connection_info(work.tenant_row, connection)
+
+
+def remove_connection(ctx: ServiceContext, tenant: str, name: str) -> None:
+    """Remove a connection (its tables stay in the warehouse)."""
+    with operation(ctx, "connection.remove", tenant) as op, op.unit(PERMISSION) as work:
+        work.session.delete(tenancy.find_connection(work.session, work.tenant_row, name))
+        op.note(connection=name)

@@ -1,0 +1,47 @@
+"""Who acts: the platform's operator or one of a tenant's users, with the request they came by."""
+
+from dataclasses import dataclass
+
+from governance.platform import Platform
+
+
+@dataclass(frozen=True)
+class Operator:
+    """Whoever runs the platform itself: the ``atspark`` CLI, ``make run``, Dagster.
+
+    Holds every permission on every tenant; ``via`` names the tool in the audit trail.
+    """
+
+    via: str
+
+    @property
+    def actor(self) -> str:
+        return f"operator:{self.via}"
+
+
+@dataclass(frozen=True)
+class TenantUser:
+    """One of a tenant's people, by email; what they may do comes from their roles."""
+
+    email: str
+
+    @property
+    def actor(self) -> str:
+        return self.email
+
+
+Principal = Operator | TenantUser
+
+
+@dataclass(frozen=True)
+class ServiceContext:
+    """What every service call gets: the platform, who acts, and the request they came by."""
+
+    platform: Platform
+    principal: Principal
+    ip: str | None = None
+    request_id: str | None = None
+
+    def acting_as(self, principal: Principal) -> "ServiceContext":
+        """The same context for another principal (``atspark sql --as EMAIL``)."""
+        return ServiceContext(self.platform, principal, self.ip, self.request_id)

@@ -1,0 +1,154 @@
+"""Operations, their units of work and their audit events.
+
+An ``Operation`` is one thing a principal asks for (add a user, run a query, ingest a connection).
+Each control-plane step of it is a unit of work (``Operation.unit``): one session and one
+transaction, in which the tenant is resolved (once), the principal resolved and their permission
+checked. An operation that only touches the control plane is one unit, and its audit event is
+written in that same transaction: the change and its record commit together or not at all. One
+that must not hold a transaction while it works (a query, a load) reads what it needs in one unit
+and records the outcome in another; nothing ever holds a transaction across a warehouse read.
+
+Whatever the outcome, the operation is audited once: ``ok``; ``refused`` (a permission or a
+refused query); or ``failed`` (any other user-facing error), on the tenant's chain, or on the
+platform's when the tenant does not exist, with the actor as given when they are unknown.
+Reads (``unit_of_work``) check permissions but are not audited.
+"""
+
+from collections.abc import Iterator
+from contextlib import contextmanager
+from dataclasses import dataclass, field
+from typing import Any
+
+from sqlalchemy.orm import Session
+
+from governance import audit
+from governance.errors import AtsparkError, PermissionDenied
+from governance.identity import find_user, permissions_of
+from governance.permissions import PERMISSIONS
+from governance.rls.context import QueryRefused
+from governance.store.lookups import find_tenant
+from governance.store.models import Tenant, User
+from services.context import Operator, ServiceContext, TenantUser
+
+_REFUSALS = (PermissionDenied, QueryRefused)
+
+
+@dataclass
+class Work:
+    """One unit of work: its session (one transaction), its tenant, and who acts."""
+
+    session: Session
+    tenant: Tenant | None
+    actor: str
+    user: User | None = None
+    permissions: frozenset[str] | None = None  # None: the operator, who holds every permission
+
+    @property
+    def tenant_row(self) -> Tenant:
+        assert self.tenant is not None, "this unit of work was opened without a tenant"
+        return self.tenant
+
+    def require(self, permission: str) -> None:
+        """Refuse unless the principal holds ``permission`` (fail closed)."""
+        if self.permissions is not None and permission not in self.permissions:
+            raise PermissionDenied(
+                f"{self.actor} may not {PERMISSIONS[permission]} (needs permission {permission})"
+            )
+
+    def require_operator(self) -> None:
+        """Refuse unless the platform's operator acts (platform-wide operations)."""
+        if self.permissions is not None:
+            raise PermissionDenied(f"{self.actor} may not do this: only the platform's operator")
+
+
+@dataclass
+class Operation:
+    """One audited operation of one principal, on one tenant (or on the platform)."""
+
+    ctx: ServiceContext
+    action: str
+    tenant_slug: str | None
+    chain: str = audit.PLATFORM_CHAIN
+    actor: str = ""
+    context: dict[str, Any] = field(default_factory=dict)
+    recorded: bool = False
+
+    def note(self, **context: Any) -> None:
+        """Add to what the audit event says about this operation."""
+        self.context.update(context)
+
+    @contextmanager
+    def unit(self, permission: str | None = None, *, records: bool = True) -> Iterator[Work]:
+        """A unit of work of this operation; with ``records`` it also writes the operation's
+        audit event, in the same transaction, when the block succeeds."""
+        with _unit(self.ctx, self.tenant_slug, permission, self) as work:
+            yield work
+            if records:
+                self._record(work.session, "ok")
+
+    def record_outcome(self, outcome: str, **context: Any) -> None:
+        """Write the audit event in a transaction of its own (after work done outside one)."""
+        self.note(**context)
+        with self.ctx.platform.control_plane.session() as session:
+            self._record(session, outcome)
+
+    def _record(self, session: Session, outcome: str) -> None:
+        details = {"tenant": self.tenant_slug} if self.chain == audit.PLATFORM_CHAIN else {}
+        request = {"ip": self.ctx.ip, "request_id": self.ctx.request_id}
+        context = {**details, **self.context, **{k: v for k, v in request.items() if v}}
+        audit.append(session, self.chain, self.actor, self.action, outcome, context)
+        self.recorded = True
+
+
+@contextmanager
+def operation(ctx: ServiceContext, action: str, tenant: str | None = None) -> Iterator[Operation]:
+    """An operation that is audited once, whatever its outcome."""
+    op = Operation(ctx, action, tenant, actor=ctx.principal.actor)
+    try:
+        yield op
+    except AtsparkError as error:
+        outcome = "refused" if isinstance(error, _REFUSALS) else "failed"
+        detail = getattr(error, "detail", "")
+        op.recorded = False
+        op.record_outcome(outcome, reason=str(error), **({"detail": detail} if detail else {}))
+        raise
+    if not op.recorded:
+        op.record_outcome("ok")
+
+
+@contextmanager
+def unit_of_work(
+    ctx: ServiceContext, tenant: str | None = None, permission: str | None = None
+) -> Iterator[Work]:
+    """A unit of work that writes no audit event: reads (listing, looking up), and bookkeeping
+    no person asked for (noting that Dagster reported a load)."""
+    with _unit(ctx, tenant, permission, None) as work:
+        yield work
+
+
+@contextmanager
+def _unit(
+    ctx: ServiceContext, tenant_slug: str | None, permission: str | None, op: Operation | None
+) -> Iterator[Work]:
+    with ctx.platform.control_plane.session() as session:
+        tenant = find_tenant(session, tenant_slug) if tenant_slug is not None else None
+        if op is not None and tenant is not None:
+            op.chain = tenant.id
+        work = _resolve(session, tenant, ctx)
+        if op is not None:
+            op.actor = work.actor
+        if permission is not None:
+            work.require(permission)
+        yield work
+
+
+def _resolve(session: Session, tenant: Tenant | None, ctx: ServiceContext) -> Work:
+    """Who acts in this unit of work, with what permissions."""
+    principal = ctx.principal
+    if isinstance(principal, Operator):
+        return Work(session, tenant, principal.actor)
+    assert isinstance(principal, TenantUser)
+    if tenant is None:
+        raise PermissionDenied(f"{principal.email} may not do this: only the platform's operator")
+    user = find_user(session, tenant, principal.email)
+    return Work(session, tenant, user.email, user, permissions_of(user))

@@ -1,0 +1,45 @@
+"""Tenants: create, list, delete (crypto-shred) and rotate their keys. The platform operator's."""
+
+from governance import tenancy
+from governance.tenancy import TenantInfo
+from services.context import ServiceContext
+from services.operations import operation, unit_of_work
+
+
+def create_tenant(ctx: ServiceContext, slug: str, name: str | None = None) -> TenantInfo:
+    """A tenant with its own data keys, built-in roles and encrypted warehouse, or nothing."""
+    with operation(ctx, "tenant.create") as op, op.unit() as work:
+        work.require_operator()
+        tenant = tenancy.create_tenant(ctx.platform, work.session, slug, name)
+        op.chain, work.tenant = tenant.id, tenant
+        op.note(tenant=tenant.slug, name=tenant.name)
+        return tenancy.tenant_info(tenant)
+
+
+def list_tenants(ctx: ServiceContext) -> list[TenantInfo]:
+    with unit_of_work(ctx) as work:
+        work.require_operator()
+        return tenancy.list_tenants(work.session)
+
+
+def get_tenant(ctx: ServiceContext, slug: str) -> TenantInfo:
+    with unit_of_work(ctx, slug) as work:
+        return tenancy.tenant_info(work.tenant_row)
+
+
+def delete_tenant(ctx: ServiceContext, slug: str) -> None:
+    """Crypto-shred a tenant: its keys, rows and warehouse are destroyed; its audit trail stays."""
+    with operation(ctx, "tenant.delete", slug) as op, op.unit() as work:
+        work.require_operator()
+        tenancy.delete_tenant(ctx.platform, work.session, work.tenant_row)
+
+
+def rotate_keys(ctx: ServiceContext, slug: str) -> int:
+    """Re-wrap the tenant's data keys under the current master key; returns how many."""
+    with operation(ctx, "keys.rotate", slug) as op, op.unit() as work:
+        work.require_operator()
+        count = ctx.platform.keys.rotate(work.session, work.tenant_row.id)
+        op.note(keys=count)
+        return count
+
+
