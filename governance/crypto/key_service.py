@@ -127,7 +127,7 @@ class KeyService:
         return deleted.rowcount
 
     def _unwrap(self, tenant_id: str, purpose: str) -> bytes:
-        with self.control_plane.session() as session:
+        with self.control_plane.read_session() as session:
             row = session.execute(
                 select(DataKey.wrapped_key, DataKey.master_key_id).where(
                     DataKey.tenant_id == tenant_id, DataKey.purpose == purpose

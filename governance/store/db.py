@@ -26,8 +26,12 @@ from governance.errors import AtsparkError
 MIGRATIONS_DIR = Path(__file__).parent / "migrations"
 
 
-def make_engine(url: str) -> Engine:
-    """An engine for ``url``; a SQLite file is created owner-only, with foreign keys on."""
+def make_engine(url: str, *, writes: bool = True) -> Engine:
+    """An engine for ``url``; a SQLite file is created owner-only, with foreign keys on.
+
+    On SQLite, an engine for ``writes`` begins every transaction ``IMMEDIATE``; one for reads
+    only begins them deferred, so they never wait for (or deadlock with) a writer.
+    """
     if url.startswith("sqlite:///"):
         path = Path(url.removeprefix("sqlite:///"))
         path.parent.mkdir(parents=True, exist_ok=True)
@@ -35,7 +39,7 @@ def make_engine(url: str) -> Engine:
     engine = create_engine(url, future=True)
     if engine.dialect.name == "sqlite":
         event.listen(engine, "connect", _sqlite_pragmas)
-        event.listen(engine, "begin", _begin_immediate)
+        event.listen(engine, "begin", _begin_immediate if writes else _begin_deferred)
     return engine
 
 
@@ -50,6 +54,10 @@ def _sqlite_pragmas(dbapi_connection, _record) -> None:
 
 def _begin_immediate(connection) -> None:
     connection.exec_driver_sql("BEGIN IMMEDIATE")
+
+
+def _begin_deferred(connection) -> None:
+    connection.exec_driver_sql("BEGIN")
 
 
 def _alembic_config() -> Config:
@@ -95,6 +103,10 @@ class ControlPlane:
                 "`atspark db upgrade`"
             )
         self._sessions = sessionmaker(self.engine, expire_on_commit=False)
+        self._read_engine = (
+            make_engine(url, writes=False) if self.engine.dialect.name == "sqlite" else self.engine
+        )
+        self._read_sessions = sessionmaker(self._read_engine, expire_on_commit=False)
 
     @classmethod
     def upgrade(cls, url: str) -> tuple[str | None, str]:
@@ -113,5 +125,13 @@ class ControlPlane:
         with self._sessions() as session, session.begin():
             yield session
 
+    @contextmanager
+    def read_session(self) -> Iterator[Session]:
+        """A session that only reads: it never waits for a unit of work holding the write lock
+        (a data key unwrapped in the middle of one, say)."""
+        with self._read_sessions() as session, session.begin():
+            yield session
+
     def dispose(self) -> None:
         self.engine.dispose()
+        self._read_engine.dispose()

@@ -4,19 +4,19 @@ import json
 
 import pytest
 
-from governance import tenancy
+from services import tenants
 from tests.app.test_cli import run
 
 
 @pytest.fixture
-def acme(platform):
-    tenant = tenancy.create_tenant(platform, "acme")
-    with platform.warehouse(tenant.id, "acme").write() as connection:
+def acme(operator):
+    tenant = tenants.create_tenant(operator, "acme")
+    with operator.platform.warehouse(tenant.id, "acme").write() as connection:
         connection.execute(
             "CREATE TABLE acme.deals AS SELECT * FROM (VALUES (1, 'emea', 10.5), (2, 'apac', 20.0),"
             " (3, 'emea', 30.25)) AS t(id, region, amount)"
         )
-    return platform
+    return operator
 
 
 def test_identity_commands_and_a_governed_query_as_json(acme):
@@ -99,10 +99,10 @@ def test_policy_add_refuses_bad_input_without_a_trace(acme):
     assert json.loads(run("policy", "list", "acme", "--format", "json").stdout) == []
 
 
-def test_the_reported_quoted_type_bypass_is_refused(platform):
+def test_the_reported_quoted_type_bypass_is_refused(operator):
     """The exact command from the report: exit 2, one line, nothing of hr_salaries."""
-    tenant = tenancy.create_tenant(platform, "acme")
-    with platform.warehouse(tenant.id, "acme").write() as connection:
+    tenant = tenants.create_tenant(operator, "acme")
+    with operator.platform.warehouse(tenant.id, "acme").write() as connection:
         connection.execute(
             "CREATE TABLE acme.hr_orders (id INT, region VARCHAR);"
             " INSERT INTO acme.hr_orders VALUES (1, 'EU'), (2, 'US');"
@@ -125,11 +125,11 @@ def test_the_reported_quoted_type_bypass_is_refused(platform):
     assert json.loads(allowed.stdout)["rows"] == [[1]]
 
 
-def test_table_output_shows_data_as_text_never_as_markup(platform):
+def test_table_output_shows_data_as_text_never_as_markup(operator):
     """Found by an attacker: a value ``[/]`` crashed ``--format table`` (Rich markup), a
     ``[link=...]`` value became a hyperlink and escape sequences reached the terminal."""
-    tenant = tenancy.create_tenant(platform, "acme")
-    with platform.warehouse(tenant.id, "acme").write() as connection:
+    tenant = tenants.create_tenant(operator, "acme")
+    with operator.platform.warehouse(tenant.id, "acme").write() as connection:
         connection.execute(
             "CREATE TABLE acme.notes AS SELECT * FROM (VALUES ('[/]'), ('[link=http://evil.test]x[/link]'),"
             " (chr(27) || '[2J')) t(\"[bold]body\")"
@@ -140,3 +140,42 @@ def test_table_output_shows_data_as_text_never_as_markup(platform):
     assert "[/]" in result.stdout and "[link=http://evil.test]x[/link]" in result.stdout
     assert "[bold]body" in result.stdout and "\\x1b[2J" in result.stdout
     assert "\x1b" not in result.stdout and "Traceback" not in result.stderr
+
+
+def test_a_role_without_data_read_is_refused_like_a_refused_query(acme, tmp_path):
+    """Found in review: a custom role without ``data.read`` could run ``atspark sql``."""
+    run("role", "add", "acme", "auditor", "--permission", "audit.read")
+    run("user", "add", "acme", "aud@acme.io", "--role", "auditor")
+    result = run("sql", "acme", "--as", "aud@acme.io", "--format", "json", "SELECT 1")
+    assert result.returncode == 2 and result.stdout == ""
+    assert result.stderr.strip() == (
+        "error: refused: aud@acme.io may not run governed queries, dashboards and reports"
+        " (needs permission data.read)"
+    )
+    trail = json.loads(
+        run("audit", "list", "acme", "--as", "aud@acme.io", "--format", "json").stdout
+    )
+    [refusal] = [event for event in trail if event["action"] == "query"]
+    assert (refusal["actor"], refusal["outcome"]) == ("aud@acme.io", "refused")
+
+
+def test_exporting_a_result_to_a_file_needs_data_export(acme, tmp_path):
+    run("user", "add", "acme", "viewer@acme.io", "--role", "viewer")
+    run("user", "add", "acme", "member@acme.io", "--role", "member")
+    target = tmp_path / "deals.csv"
+    query = ("sql", "acme", "--format", "csv", "--output", str(target), "SELECT id FROM deals")
+    refused = run(*query[:2], "--as", "viewer@acme.io", *query[2:])
+    assert refused.returncode == 2 and "needs permission data.export" in refused.stderr
+    assert not target.exists()
+    exported = run(*query[:2], "--as", "member@acme.io", *query[2:])
+    assert exported.returncode == 0, exported.stderr
+    assert target.read_text().split() == ["id"]  # a member reads through policies: none granted
+
+
+def test_the_audit_trail_is_listed_and_verified(acme):
+    run("group", "add", "acme", "sales")
+    listed = json.loads(run("audit", "list", "acme", "--format", "json").stdout)
+    assert [e["action"] for e in listed] == ["tenant.create", "group.add"]
+    assert listed[1]["actor"] == "operator:cli"
+    verified = run("audit", "verify", "acme")
+    assert verified.returncode == 0 and "intact" in verified.stdout

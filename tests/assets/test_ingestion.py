@@ -10,7 +10,7 @@ from assets.definitions import job_name
 from assets.ingestion import connector_assets
 from assets.partitions import connection_partitions
 from connectors.registry import load_connectors
-from governance import tenancy
+from services import connections, tenants
 
 TABLES = AssetKey(["files", "tables"])
 
@@ -23,14 +23,14 @@ def write_csv(path: Path, header: list[str], rows: list[list[object]]) -> Path:
 
 
 @pytest.fixture
-def shop(platform, instance: DagsterInstance, tmp_path: Path) -> Path:
+def shop(operator, instance: DagsterInstance, tmp_path: Path) -> Path:
     """Tenant ``acme`` with a files connection ``shop`` over two CSV files, partition added."""
     data = tmp_path / "data"
     write_csv(data / "orders.csv", ["id", "customer", "amount"], [[1, "a", 10], [2, "b", 20]])
     write_csv(data / "customers.csv", ["id", "name"], [["a", "Ann"], ["b", "Bob"], ["c", "Cy"]])
-    tenancy.create_tenant(platform, "acme")
+    tenants.create_tenant(operator, "acme")
     config = {"path": str(data), "primary_key": "id"}
-    tenancy.add_connection(platform, "acme", "shop", "files", config, {})
+    connections.add_connection(operator, "acme", "files", config, {}, "shop")
     instance.add_dynamic_partitions("files_connections", ["acme.shop"])
     return data
 
@@ -47,7 +47,7 @@ def checks_by_name(result) -> dict:
 
 
 def test_a_partition_ingests_its_connection_and_reports_rows_and_duration(
-    defs, instance, platform, shop
+    defs, instance, operator, shop
 ):
     result = run_partition(defs, instance)
 
@@ -64,8 +64,8 @@ def test_a_partition_ingests_its_connection_and_reports_rows_and_duration(
     assert metadata["tenant"] == "acme" and metadata["connection"] == "shop"
     assert set(metadata[COLUMNS_METADATA]["shop_orders"]) >= {"id", "customer", "amount"}
 
-    tenant = tenancy.get_tenant(platform, "acme")
-    with platform.warehouse(tenant.id, "acme").read() as db:
+    tenant = tenants.get_tenant(operator, "acme")
+    with operator.platform.warehouse(tenant.id, "acme").read() as db:
         assert db.execute('select count(*) from acme."shop_orders"').fetchone() == (2,)
 
 
@@ -136,8 +136,8 @@ def test_a_partition_of_another_connector_fails_without_ingesting(defs, instance
     assert "is a files connection, not a stripe one" in failure.message
 
 
-def test_a_partition_whose_connection_was_removed_fails_clearly(defs, instance, platform, shop):
-    tenancy.remove_connection(platform, "acme", "shop")
+def test_a_partition_whose_connection_was_removed_fails_clearly(defs, instance, operator, shop):
+    connections.remove_connection(operator, "acme", "shop")
     result = run_partition(defs, instance, raise_on_error=False)
     assert not result.success
     failure = result.get_step_failure_events()[0].step_failure_data.error

@@ -8,7 +8,7 @@ from dagster import (
 )
 
 from assets.sensors import MINIMUM_INTERVAL_SECONDS, SENSOR_NAME
-from governance import tenancy
+from services import connections, tenants
 
 FILES = "files_connections"
 STRIPE = "stripe_connections"
@@ -48,13 +48,13 @@ def test_sensor_is_running_by_default_every_30_seconds(defs):
     assert sensor.minimum_interval_seconds == MINIMUM_INTERVAL_SECONDS == 30
 
 
-def test_new_connections_become_partitions_in_one_tick(defs, instance, platform, tmp_path):
-    tenancy.create_tenant(platform, "acme")
-    tenancy.create_tenant(platform, "globex")
+def test_new_connections_become_partitions_in_one_tick(defs, instance, operator, tmp_path):
+    tenants.create_tenant(operator, "acme")
+    tenants.create_tenant(operator, "globex")
     files = {"path": str(tmp_path), "primary_key": "id"}
-    tenancy.add_connection(platform, "acme", "shop", "files", files, {})
-    tenancy.add_connection(platform, "globex", "shop", "files", files, {})
-    tenancy.add_connection(platform, "acme", "billing", "stripe", {}, {"api_key": "sk_test_x"})
+    connections.add_connection(operator, "acme", "files", files, {}, "shop")
+    connections.add_connection(operator, "globex", "files", files, {}, "shop")
+    connections.add_connection(operator, "acme", "stripe", {}, {"api_key": "sk_test_x"}, "billing")
 
     assert requests_of(tick(defs, instance)) == {
         ("add", FILES, ("acme.shop", "globex.shop")),
@@ -67,20 +67,22 @@ def test_new_connections_become_partitions_in_one_tick(defs, instance, platform,
 
 
 def test_removed_connections_and_deleted_tenants_lose_their_partitions_in_one_tick(
-    defs, instance, platform, tmp_path
+    defs, instance, operator, tmp_path
 ):
     files = {"path": str(tmp_path)}
     for tenant in ("acme", "globex"):
-        tenancy.create_tenant(platform, tenant)
-        tenancy.add_connection(platform, tenant, "shop", "files", files, {})
-        tenancy.add_connection(platform, tenant, "archive", "files", files, {})
-    tenancy.add_connection(platform, "globex", "billing", "stripe", {}, {"api_key": "sk_test_x"})
+        tenants.create_tenant(operator, tenant)
+        connections.add_connection(operator, tenant, "files", files, {}, "shop")
+        connections.add_connection(operator, tenant, "files", files, {}, "archive")
+    connections.add_connection(
+        operator, "globex", "stripe", {}, {"api_key": "sk_test_x"}, "billing"
+    )
     tick(defs, instance)
     assert len(instance.get_dynamic_partitions(FILES)) == 4
 
-    tenancy.remove_connection(platform, "acme", "archive")
-    tenancy.delete_tenant(platform, "globex")
-    tenancy.add_connection(platform, "acme", "ledger", "files", files, {})
+    connections.remove_connection(operator, "acme", "archive")
+    tenants.delete_tenant(operator, "globex")
+    connections.add_connection(operator, "acme", "files", files, {}, "ledger")
 
     assert requests_of(tick(defs, instance)) == {
         ("add", FILES, ("acme.ledger",)),
@@ -92,13 +94,13 @@ def test_removed_connections_and_deleted_tenants_lose_their_partitions_in_one_ti
 
 
 def test_connections_of_connectors_not_in_the_definitions_are_left_alone(
-    platform, instance, tmp_path
+    operator, instance, tmp_path
 ):
     from assets.definitions import build_definitions
     from connectors.registry import load_connectors
 
-    only_files = build_definitions({"files": load_connectors()["files"]}, lambda: platform)
-    tenancy.create_tenant(platform, "acme")
-    tenancy.add_connection(platform, "acme", "billing", "stripe", {}, {"api_key": "sk_test_x"})
+    only_files = build_definitions({"files": load_connectors()["files"]}, lambda: operator.platform)
+    tenants.create_tenant(operator, "acme")
+    connections.add_connection(operator, "acme", "stripe", {}, {"api_key": "sk_test_x"}, "billing")
     assert isinstance(tick(only_files, instance), SkipReason)
     assert instance.get_dynamic_partitions(STRIPE) == []

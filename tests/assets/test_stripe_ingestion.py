@@ -1,28 +1,25 @@
 """Stripe partitions against the Stripe sandbox: eleven stream assets from one ingestion."""
 
-import pytest
 from dagster import AssetKey
 
 from assets.checks import ROW_COUNT_CHECK, SCHEMA_DRIFT_CHECK
 from assets.definitions import job_name
 from connectors.registry import load_connectors
-from governance import tenancy
-
-sandbox = pytest.importorskip("connectors.sandbox.stripe")
+from connectors.sandbox import stripe as sandbox
+from services import connections, tenants
 
 STRIPE = load_connectors()["stripe"]
 STREAMS = [s.name for s in STRIPE.streams()]
 CUSTOMERS = 12
 
 
-def ingest_stripe(defs, instance, platform, **config: str):
+def ingest_stripe(defs, instance, operator, **config: str):
     """Run partition ``acme.billing`` against a fresh sandbox; the run's result."""
     with sandbox.running_stripe_sandbox(seed=7, customers=CUSTOMERS, rate_limit_every=None) as url:
-        tenancy.create_tenant(platform, "acme")
+        tenants.create_tenant(operator, "acme")
         secrets = {"api_key": sandbox.DEFAULT_API_KEY}
-        tenancy.add_connection(
-            platform, "acme", "billing", "stripe", {"base_url": url, **config}, secrets
-        )
+        config = {"base_url": url, **config}
+        connections.add_connection(operator, "acme", "stripe", config, secrets, "billing")
         instance.add_dynamic_partitions("stripe_connections", ["acme.billing"])
         job = defs.resolve_job_def(job_name(STRIPE))
         return job.execute_in_process(instance=instance, partition_key="acme.billing")
@@ -42,8 +39,8 @@ def failed_checks(result) -> list:
     return [(e.asset_key, e.check_name, e.description) for e in evaluations if not e.passed]
 
 
-def test_selected_stripe_streams_load_and_the_others_report_no_rows(defs, instance, platform):
-    result = ingest_stripe(defs, instance, platform, streams="customers,charges,invoices")
+def test_selected_stripe_streams_load_and_the_others_report_no_rows(defs, instance, operator):
+    result = ingest_stripe(defs, instance, operator, streams="customers,charges,invoices")
 
     assert result.success
     reported = materializations(result)
@@ -60,8 +57,8 @@ def test_selected_stripe_streams_load_and_the_others_report_no_rows(defs, instan
     assert failed_checks(result) == []
 
 
-def test_every_stripe_stream_loads_with_passing_checks(defs, instance, platform):
-    result = ingest_stripe(defs, instance, platform)
+def test_every_stripe_stream_loads_with_passing_checks(defs, instance, operator):
+    result = ingest_stripe(defs, instance, operator)
 
     assert result.success
     reported = materializations(result)

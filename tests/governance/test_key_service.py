@@ -48,13 +48,20 @@ def service(control_plane, keyring):
 
 
 def new_tenant(service: KeyService, slug: str | None = None) -> str:
+    """A tenant with its keys, seen as a later process sees it: nothing cached yet."""
     slug = slug or f"t-{uuid.uuid4().hex[:8]}"
     with service.control_plane.session() as session:
         tenant = Tenant(slug=slug, name=slug.title())
         session.add(tenant)
         session.flush()
         service.create_tenant_keys(session, tenant.id)
+    service.cache.evict(tenant.id)
     return tenant.id
+
+
+def rotate(service: KeyService, tenant: str) -> int:
+    with service.control_plane.session() as session:
+        return service.rotate(session, tenant)
 
 
 def data_keys(control_plane: ControlPlane, tenant_id: str) -> dict[str, DataKey]:
@@ -206,7 +213,7 @@ def test_rotate_rewraps_under_the_new_master_key_and_old_blobs_still_open(servic
     old_rows = data_keys(service.control_plane, tenant)
 
     new_id = keyring.add_master_key()
-    assert service.rotate(tenant) == len(TENANT_PURPOSES)
+    assert rotate(service, tenant) == len(TENANT_PURPOSES)
 
     rows = data_keys(service.control_plane, tenant)
     for purpose, row in rows.items():
@@ -229,7 +236,7 @@ def test_rotate_on_aws_kms_moves_to_the_new_key(control_plane, aws_env):
     blob = service.encrypt(tenant, PURPOSE_SECRETS, SECRET, {"connection": "stripe"})
 
     service.key_manager = AwsKms(new_key["Arn"], endpoint_url=aws_env)
-    assert service.rotate(tenant) == len(TENANT_PURPOSES)
+    assert rotate(service, tenant) == len(TENANT_PURPOSES)
     assert {row.master_key_id for row in data_keys(control_plane, tenant).values()} == {
         new_key["Arn"]
     }
@@ -268,3 +275,23 @@ def test_a_rolled_back_shred_keeps_the_keys(service):
 def test_unknown_tenant_fails_closed(service):
     with pytest.raises(DecryptionError, match="gone"):
         service.data_key("no-such-tenant", PURPOSE_SECRETS)
+
+
+def test_new_keys_are_usable_within_the_transaction_that_creates_them(service):
+    with service.control_plane.session() as session:
+        tenant = Tenant(slug="fresh", name="Fresh")
+        session.add(tenant)
+        session.flush()
+        service.create_tenant_keys(session, tenant.id)
+        assert len(service.warehouse_key(tenant.id)) == 64  # the rows are not committed yet
+
+
+def test_keys_created_in_a_transaction_that_rolls_back_are_forgotten(service):
+    with pytest.raises(RuntimeError), service.control_plane.session() as session:
+        tenant = Tenant(slug="gone", name="Gone")
+        session.add(tenant)
+        session.flush()
+        service.create_tenant_keys(session, tenant.id)
+        raise RuntimeError("provisioning failed")
+    with pytest.raises(DecryptionError):
+        service.data_key(tenant.id, PURPOSE_SECRETS)

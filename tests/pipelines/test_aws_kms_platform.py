@@ -7,10 +7,11 @@ from pathlib import Path
 import boto3
 import pytest
 
-from governance import tenancy
 from governance.errors import AtsparkError
 from governance.platform import Platform
-from pipelines.ingest import ingest
+from services import connections, tenants
+from services.context import Operator, ServiceContext
+from services.ingestion import ingest
 
 ATSPARK = str(Path(sys.executable).parent / "atspark")
 
@@ -25,23 +26,23 @@ def aws_platform(settings, aws_env, monkeypatch):
     built = Platform(
         settings.model_copy(update={"kms": f"aws:{alias}", "aws_endpoint_url": aws_env})
     )
-    yield built, kms, key
+    yield ServiceContext(built, Operator("test")), kms, key
     built.control_plane.dispose()
 
 
 def test_tenant_lifecycle_on_aws_kms(aws_platform, tmp_path):
-    platform, kms, key = aws_platform
+    operator, kms, key = aws_platform
     (tmp_path / "orders.csv").write_text("id,amount\n1,10\n2,20\n")
-    tenancy.create_tenant(platform, "acme")
+    tenants.create_tenant(operator, "acme")
     secrets = {"aws_access_key_id": "k", "aws_secret_access_key": "s"}
-    tenancy.add_connection(platform, "acme", "crm", "files", {"path": str(tmp_path)}, secrets)
-    assert ingest(platform, "acme", "crm").rows == {"crm_orders": 2}
-    assert not (platform.settings.home / "keyring.json").exists()
+    connections.add_connection(operator, "acme", "files", {"path": str(tmp_path)}, secrets, "crm")
+    assert ingest(operator, "acme", "crm").rows == {"crm_orders": 2}
+    assert not (operator.platform.settings.home / "keyring.json").exists()
 
     rotated = subprocess.run([ATSPARK, "keys", "rotate", "acme"], capture_output=True, text=True)
     assert rotated.returncode == 0, rotated.stderr
 
     kms.disable_key(KeyId=key["KeyId"])
-    platform.keys.cache.clear()
+    operator.platform.keys.cache.clear()
     with pytest.raises(AtsparkError, match="not Enabled"):
-        tenancy.connection_secrets(platform, "acme", "crm")
+        ingest(operator, "acme", "crm")

@@ -9,7 +9,7 @@ from pathlib import Path
 import pyarrow as pa
 import pyarrow.parquet as pq
 
-from governance import tenancy
+from services import connections, tenants
 
 ATSPARK = str(Path(sys.executable).parent / "atspark")
 ROWS = 400_000
@@ -20,15 +20,15 @@ def _write_parquet(path: Path, offset: int) -> None:
     pq.write_table(pa.table({"id": ids, "amount": pa.array([i % 997 for i in range(ROWS)])}), path)
 
 
-def test_parallel_ingestion_and_reads_never_fail(platform, tmp_path):
-    tenancy.create_tenant(platform, "acme")
+def test_parallel_ingestion_and_reads_never_fail(operator, tmp_path):
+    tenants.create_tenant(operator, "acme")
     for name, offset in (("left", 0), ("right", ROWS)):
         folder = tmp_path / name
         folder.mkdir()
         _write_parquet(folder / "events.parquet", offset)
-        tenancy.add_connection(platform, "acme", name, "files", {"path": str(folder)}, {})
-    tenant = tenancy.get_tenant(platform, "acme")
-    warehouse = platform.warehouse(tenant.id, "acme")
+        connections.add_connection(operator, "acme", "files", {"path": str(folder)}, {}, name)
+    tenant = tenants.get_tenant(operator, "acme")
+    warehouse = operator.platform.warehouse(tenant.id, "acme")
 
     writers = [
         subprocess.Popen(
@@ -54,7 +54,8 @@ def test_parallel_ingestion_and_reads_never_fail(platform, tmp_path):
 
     assert [w.returncode for w in writers] == [0, 0], outputs
     assert failures == [] and reads > 10
-    assert min(seen_sequences) < 3, "the reader must have read while loads were running"
+    # The reader kept reading while a load published: it saw the warehouse before and after.
+    assert len(seen_sequences) >= 2, "the reader must have read across a publish"
     with warehouse.read() as connection:
         counts = connection.execute(
             "SELECT (SELECT count(*) FROM acme.left_events),"

@@ -4,9 +4,9 @@ import csv
 
 import pytest
 
-from governance import tenancy
 from governance.errors import AtsparkError
-from pipelines.ingest import ingest
+from services import connections, tenants
+from services.ingestion import ingest
 
 CANARY = "CANARY-7f3a9c-customer@example.com"
 SECRET_CANARY = "AKIACANARY0SECRET0KEY"
@@ -34,33 +34,33 @@ def crm_dir(tmp_path):
     return folder
 
 
-def read_rows(platform, slug, sql):
-    tenant = tenancy.get_tenant(platform, slug)
-    with platform.warehouse(tenant.id, slug).read() as connection:
+def read_rows(operator, slug, sql):
+    tenant = tenants.get_tenant(operator, slug)
+    with operator.platform.warehouse(tenant.id, slug).read() as connection:
         return connection.execute(sql).fetchall()
 
 
-def test_files_land_as_connection_stream_tables_without_duplicates(platform, crm_dir):
-    tenancy.create_tenant(platform, "acme")
-    tenancy.add_connection(
-        platform, "acme", "crm", "files", {"path": str(crm_dir), "primary_key": "id"}, {}
-    )
-    first = ingest(platform, "acme", "crm")
+def test_files_land_as_connection_stream_tables_without_duplicates(operator, crm_dir):
+    tenants.create_tenant(operator, "acme")
+    config = {"path": str(crm_dir), "primary_key": "id"}
+    connections.add_connection(operator, "acme", "files", config, {}, "crm")
+    first = ingest(operator, "acme", "crm")
     assert first.rows == {"crm_orders": 50}
-    again = ingest(platform, "acme", "crm")
+    again = ingest(operator, "acme", "crm")
     assert again.snapshot == first.snapshot + 1
     assert read_rows(
-        platform, "acme", "SELECT count(*), count(DISTINCT id) FROM acme.crm_orders"
+        operator, "acme", "SELECT count(*), count(DISTINCT id) FROM acme.crm_orders"
     ) == [(50, 50)]
 
 
-def test_nothing_under_home_holds_plaintext_after_a_run(platform, crm_dir):
-    tenancy.create_tenant(platform, "acme")
+def test_nothing_under_home_holds_plaintext_after_a_run(operator, crm_dir):
+    platform = operator.platform
+    tenants.create_tenant(operator, "acme")
     secrets = {"aws_access_key_id": SECRET_CANARY, "aws_secret_access_key": SECRET_CANARY}
-    tenancy.add_connection(platform, "acme", "crm", "files", {"path": str(crm_dir)}, secrets)
-    ingest(platform, "acme", "crm")
+    connections.add_connection(operator, "acme", "files", {"path": str(crm_dir)}, secrets, "crm")
+    ingest(operator, "acme", "crm")
     assert read_rows(
-        platform, "acme", f"SELECT count(*) FROM acme.crm_orders WHERE email = '{CANARY}'"
+        operator, "acme", f"SELECT count(*) FROM acme.crm_orders WHERE email = '{CANARY}'"
     ) == [(1,)]
     files = [p for p in platform.settings.home.rglob("*") if p.is_file()]
     assert any(p.suffix == ".duckdb" for p in files)
@@ -71,15 +71,47 @@ def test_nothing_under_home_holds_plaintext_after_a_run(platform, crm_dir):
     assert not any(platform.settings.runs_dir.iterdir())
 
 
-def test_a_connector_error_is_reported_plainly_and_publishes_nothing(platform, tmp_path):
-    tenancy.create_tenant(platform, "acme")
+def test_a_connector_error_is_reported_plainly_and_publishes_nothing(operator, tmp_path):
+    platform = operator.platform
+    tenants.create_tenant(operator, "acme")
     (tmp_path / "bad.parquet").write_bytes(b"not parquet at all")
-    tenancy.add_connection(
-        platform, "acme", "crm", "files", {"path": str(tmp_path / "bad.parquet")}, {}
-    )
-    before = platform.warehouse(tenancy.get_tenant(platform, "acme").id, "acme").snapshots.current()
+    config = {"path": str(tmp_path / "bad.parquet")}
+    connections.add_connection(operator, "acme", "files", config, {}, "crm")
+    tenant_id = tenants.get_tenant(operator, "acme").id
+    before = platform.warehouse(tenant_id, "acme").snapshots.current()
     with pytest.raises(AtsparkError):
-        ingest(platform, "acme", "crm")
-    after = platform.warehouse(tenancy.get_tenant(platform, "acme").id, "acme").snapshots.current()
+        ingest(operator, "acme", "crm")
+    after = platform.warehouse(tenant_id, "acme").snapshots.current()
     assert after == before
     assert not any(platform.settings.runs_dir.iterdir())
+
+
+def schemas_and_tables(operator) -> tuple[list[str], list[str]]:
+    rows = read_rows(operator, "acme", "SELECT DISTINCT schema_name FROM acme._dlt_version")
+    tables = read_rows(
+        operator,
+        "acme",
+        "SELECT table_name FROM duckdb_tables() WHERE schema_name = 'acme'"
+        " AND NOT starts_with(table_name, '_dlt') ORDER BY 1",
+    )
+    return sorted(name for (name,) in rows), [name for (name,) in tables]
+
+
+def test_two_files_connections_keep_their_own_schemas_and_tables(operator, tmp_path):
+    """Found in review: both connections' tables landed in one dlt schema called ``files``."""
+    tenants.create_tenant(operator, "acme")
+    for name in ("ads", "crm"):
+        folder = tmp_path / name
+        folder.mkdir()
+        write_csv(folder / "orders.csv", [{"id": i, "source": name} for i in range(3)])
+        config = {"path": str(folder), "primary_key": "id"}
+        connections.add_connection(operator, "acme", "files", config, {}, name)
+    for _ in range(2):  # each ingested and re-ingested
+        assert ingest(operator, "acme", "ads").rows == {"ads_orders": 3}
+        assert ingest(operator, "acme", "crm").rows == {"crm_orders": 3}
+    assert schemas_and_tables(operator) == (["ads", "crm"], ["ads_orders", "crm_orders"])
+    for name in ("ads", "crm"):
+        rows = read_rows(
+            operator, "acme", f"SELECT DISTINCT source, count(*) FROM acme.{name}_orders GROUP BY 1"
+        )
+        assert rows == [(name, 3)]
