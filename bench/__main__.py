@@ -4,15 +4,16 @@ import subprocess
 import sys
 from pathlib import Path
 
-BENCHMARKS = ("bench_crypto.py", "bench_ingest.py", "bench_dagster.py", "bench_rls.py")
+BENCHMARKS = ("bench_cli", "bench_crypto", "bench_ingest", "bench_dagster", "bench_rls")
 
 
 def main() -> int:
-    folder = Path(__file__).parent
+    repo = Path(__file__).resolve().parents[1]
     failed = 0
     for name in BENCHMARKS:
         print(f"# {name}", flush=True)
-        failed += subprocess.run([sys.executable, str(folder / name)]).returncode != 0
+        command = [sys.executable, "-m", f"bench.{name}"]
+        failed += subprocess.run(command, cwd=repo).returncode != 0
     return 1 if failed else 0
 
 

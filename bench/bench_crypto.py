@@ -1,11 +1,10 @@
 """Envelope-encryption benchmark: KeyService.encrypt against raw AES-256-GCM, and the
 key-manager calls behind many data-key lookups. Prints one JSON object per line.
 
-Run: ``.venv/bin/python bench/bench_crypto.py [--chunks N] [--lookups N]``
+Run: ``.venv/bin/python -m bench.bench_crypto [--chunks N] [--lookups N]``
 """
 
 import argparse
-import json
 import os
 import tempfile
 import time
@@ -14,10 +13,12 @@ from pathlib import Path
 
 from cryptography.hazmat.primitives.ciphers.aead import AESGCM
 
+from bench.report import emit
 from governance.crypto.data_key_cache import DataKeyCache
 from governance.crypto.envelope import NONCE_SIZE, context_aad
 from governance.crypto.factory import key_manager_from_settings
-from governance.crypto.key_service import PURPOSE_SECRETS, KeyService
+from governance.crypto.key_service import KeyService
+from governance.crypto.purposes import PURPOSE_SECRETS
 from governance.settings import Settings
 from governance.store.db import ControlPlane
 from governance.store.models import Tenant
@@ -68,18 +69,14 @@ def main() -> None:
             )
         mib = args.chunks * CHUNK / (1 << 20)
         raw_speed, envelope_speed = mib / min(raw_times), mib / min(envelope_times)
-        print(
-            json.dumps(
-                {
-                    "bench": "envelope_encrypt_throughput",
-                    "chunk_bytes": CHUNK,
-                    "chunks": args.chunks,
-                    "raw_aesgcm_mib_s": round(raw_speed, 1),
-                    "key_service_mib_s": round(envelope_speed, 1),
-                    "ratio": round(envelope_speed / raw_speed, 3),
-                    "target_ratio": 0.8,
-                }
-            )
+        emit(
+            "envelope_encrypt_ratio_to_raw_aesgcm",
+            envelope_speed / raw_speed,
+            ">= 0.8",
+            raw_aesgcm_mib_s=round(raw_speed, 1),
+            key_service_mib_s=round(envelope_speed, 1),
+            chunk_bytes=CHUNK,
+            chunks=args.chunks,
         )
 
         service.cache.clear()
@@ -88,15 +85,11 @@ def main() -> None:
         for _ in range(args.lookups):
             service.data_key(tenant.id, PURPOSE_SECRETS)
         elapsed = time.perf_counter() - start
-        print(
-            json.dumps(
-                {
-                    "bench": "data_key_lookups",
-                    "lookups": args.lookups,
-                    "key_manager_calls": key_manager.calls - calls_before,
-                    "us_per_lookup": round(elapsed / args.lookups * 1e6, 3),
-                }
-            )
+        emit(
+            "data_key_lookup_us",
+            elapsed / args.lookups * 1e6,
+            lookups=args.lookups,
+            key_manager_calls=key_manager.calls - calls_before,
         )
         control_plane.dispose()
 

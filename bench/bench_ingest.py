@@ -8,7 +8,6 @@ per-round ratios is reported, because this machine's speed drifts by a third bet
 Also reported: key-manager calls per run at two sizes (must not grow with rows).
 """
 
-import json
 import statistics
 import subprocess
 import sys
@@ -21,6 +20,7 @@ import httpx
 import orjson
 import pyarrow as pa
 
+from bench.report import emit
 from connectors.stripe.pages import to_arrow
 from governance.platform import Platform
 from governance.settings import Settings
@@ -33,10 +33,6 @@ SMALL_CUSTOMERS = 500
 STREAMS = {"customers": "/v1/customers", "charges": "/v1/charges"}
 KEY = "sk_test_bench"
 ROOT = Path(__file__).resolve().parent.parent
-
-
-def emit(metric: str, value: float, **extra: object) -> None:
-    print(json.dumps({"metric": metric, "value": round(value, 3), **extra}), flush=True)
 
 
 def start_sandbox(port: int, customers: int) -> subprocess.Popen:

@@ -3,6 +3,7 @@
 from abc import ABC, abstractmethod
 from collections.abc import Mapping
 from dataclasses import dataclass, field
+from pathlib import Path
 from typing import ClassVar
 
 from dlt.extract.source import DltSource
@@ -20,13 +21,24 @@ class StreamSpec:
 
 
 @dataclass(frozen=True)
+class Runtime:
+    """What the platform's settings tell a connector about where it runs."""
+
+    file_roots: tuple[Path, ...] = ()
+    """The local directories the connection may read files in; none: no local file at all."""
+    aws_endpoint_url: str | None = None
+    """An AWS-compatible server to use instead of AWS (``ATSPARK_AWS_ENDPOINT_URL``)."""
+
+
+@dataclass(frozen=True)
 class ConnectionSpec:
-    """A connection as a connector sees it at run time (secrets decrypted, in memory only)."""
+    """A connection as a connector sees it (secrets decrypted, in memory only)."""
 
     tenant: str
     name: str
     config: Mapping[str, str] = field(default_factory=dict)
     secrets: Mapping[str, str] = field(default_factory=dict, repr=False)
+    runtime: Runtime = field(default_factory=Runtime)
 
 
 @dataclass(frozen=True)
@@ -56,10 +68,14 @@ class Connector(ABC):
     def source(self, connection: ConnectionSpec) -> DltSource:
         """A dlt source with one resource per stream, each resource named after its stream."""
 
-    def validate(self, config: Mapping[str, str], secrets: Mapping[str, str]) -> None:
-        """Refuse unknown or missing fields with a message naming them."""
-        _check_fields("config", self.config_fields, config, self.name)
-        _check_fields("secret", self.secret_fields, secrets, self.name)
+    def validate(self, connection: ConnectionSpec) -> None:
+        """Refuse a connection this connector cannot run, with a message naming what is wrong.
+
+        The base checks the fields: none unknown, none required missing. Called when a
+        connection is added and again before each run.
+        """
+        _check_fields("config", self.config_fields, connection.config, self.name)
+        _check_fields("secret", self.secret_fields, connection.secrets, self.name)
 
 
 class HttpConnector(Connector, ABC):

@@ -2,14 +2,14 @@
 
 from functools import cached_property
 from pathlib import Path
+from typing import TYPE_CHECKING
 
-from governance.crypto.data_key_cache import DataKeyCache
-from governance.crypto.factory import key_manager_from_settings
-from governance.crypto.key_service import KeyService
-from governance.errors import AtsparkError
 from governance.settings import Settings
-from governance.store.db import ControlPlane
-from governance.warehouse.tenant_warehouse import TenantWarehouse
+
+if TYPE_CHECKING:
+    from governance.crypto.key_service import KeyService
+    from governance.store.db import ControlPlane
+    from governance.warehouse.tenant_warehouse import TenantWarehouse
 
 
 class Platform:
@@ -17,16 +17,23 @@ class Platform:
 
     def __init__(self, settings: Settings) -> None:
         self.settings = settings
-        if settings.warehouse != "duckdb":
-            raise AtsparkError(f"warehouse backend {settings.warehouse!r} is not available yet")
+
+    # The parts are imported when first used: a command that only lists tenants never loads the
+    # key managers' SDKs or DuckDB.
 
     @cached_property
-    def control_plane(self) -> ControlPlane:
+    def control_plane(self) -> "ControlPlane":
+        from governance.store.db import ControlPlane
+
         self.settings.home.mkdir(parents=True, exist_ok=True, mode=0o700)
         return ControlPlane(self.settings.control_plane_url)
 
     @cached_property
-    def keys(self) -> KeyService:
+    def keys(self) -> "KeyService":
+        from governance.crypto.data_key_cache import DataKeyCache
+        from governance.crypto.factory import key_manager_from_settings
+        from governance.crypto.key_service import KeyService
+
         return KeyService(
             self.control_plane,
             key_manager_from_settings(self.settings),
@@ -36,8 +43,10 @@ class Platform:
     def warehouse_dir(self, tenant_id: str) -> Path:
         return self.settings.warehouses_dir / tenant_id
 
-    def warehouse(self, tenant_id: str, schema: str) -> TenantWarehouse:
+    def warehouse(self, tenant_id: str, schema: str) -> "TenantWarehouse":
         """The tenant's warehouse; its key is derived from the tenant's data key when needed."""
+        from governance.warehouse.tenant_warehouse import TenantWarehouse
+
         return TenantWarehouse(
             self.warehouse_dir(tenant_id), schema, lambda: self.keys.warehouse_key(tenant_id)
         )

@@ -8,11 +8,12 @@ import json
 import shutil
 from dataclasses import dataclass
 from datetime import datetime
+from pathlib import Path
 
 from sqlalchemy import event, select
 from sqlalchemy.orm import Session
 
-from governance.crypto.key_service import PURPOSE_SECRETS
+from governance.crypto.purposes import PURPOSE_SECRETS
 from governance.errors import AtsparkError, ConflictError, NotFoundError
 from governance.identity import create_builtin_roles
 from governance.names import check_identifier
@@ -63,8 +64,8 @@ def find_connection(session: Session, tenant: Tenant, name: str) -> Connection:
 def create_tenant(platform: Platform, session: Session, slug: str, name: str | None) -> Tenant:
     """Create a tenant, its data keys, built-in roles and encrypted warehouse in ``session``.
 
-    The warehouse is provisioned inside the transaction; if anything fails, the transaction is
-    rolled back and the warehouse directory removed, so there is a whole tenant or none.
+    The warehouse and the upload area are made inside the transaction; if anything fails, the
+    transaction is rolled back and both directories removed, so there is a whole tenant or none.
     """
     check_identifier("tenant slug", slug)
     if session.scalar(select(Tenant.id).where(Tenant.slug == slug)):
@@ -74,10 +75,12 @@ def create_tenant(platform: Platform, session: Session, slug: str, name: str | N
     session.flush()
     platform.keys.create_tenant_keys(session, tenant.id)
     create_builtin_roles(session, tenant.id)
+    directories = _directories(platform, tenant)
     try:
+        platform.settings.upload_dir(slug).mkdir(parents=True, exist_ok=True, mode=0o700)
         platform.warehouse(tenant.id, tenant.slug).provision()
     except BaseException:
-        shutil.rmtree(platform.warehouse_dir(tenant.id), ignore_errors=True)
+        _remove(directories)
         raise
     return tenant
 
@@ -98,10 +101,18 @@ def delete_tenant(platform: Platform, session: Session, tenant: Tenant) -> None:
     """
     platform.keys.shred(session, tenant.id)
     session.delete(tenant)
-    directory = platform.warehouse_dir(tenant.id)
-    event.listen(
-        session, "after_commit", lambda _: shutil.rmtree(directory, ignore_errors=True), once=True
-    )
+    directories = _directories(platform, tenant)
+    event.listen(session, "after_commit", lambda _: _remove(directories), once=True)
+
+
+def _directories(platform: Platform, tenant: Tenant) -> tuple[Path, ...]:
+    """The tenant's directories: its warehouse and its upload area."""
+    return platform.warehouse_dir(tenant.id), platform.settings.upload_dir(tenant.slug)
+
+
+def _remove(directories: tuple[Path, ...]) -> None:
+    for directory in directories:
+        shutil.rmtree(directory, ignore_errors=True)
 
 
 def add_connection(

@@ -13,10 +13,10 @@ import dlt
 from dlt.extract.source import DltSource
 from dlt.pipeline.exceptions import PipelineStepFailed
 
-from connectors.base import ConnectionSpec
 from connectors.registry import get_connector
 from governance.errors import AtsparkError
 from governance.platform import Platform
+from pipelines.connection_spec import connection_spec
 from pipelines.destination import warehouse_destination
 from pipelines.runtime import long_lived_objects_frozen
 from pipelines.workspace import run_workspace
@@ -83,7 +83,10 @@ def ingest(
 def _ingest(platform: Platform, target: LoadTarget, report: ProgressCallback) -> IngestResult:
     started = time.perf_counter()
     connector = get_connector(target.connector)
-    spec = ConnectionSpec(target.tenant, target.connection, target.config, target.secrets)
+    spec = connection_spec(
+        platform.settings, target.tenant, target.connection, target.config, target.secrets
+    )
+    connector.validate(spec)
     warehouse = platform.warehouse(target.tenant_id, target.tenant)
     with (
         warehouse.snapshots.lock(f"connection-{target.connection}"),

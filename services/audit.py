@@ -7,7 +7,7 @@ from services.operations import operation
 
 
 def list_events(ctx: ServiceContext, tenant: str) -> list[AuditEvent]:
-    """The tenant's audit events, oldest first (unit_of_work them is itself audited)."""
+    """The tenant's audit events, oldest first (reading them is itself audited)."""
     with operation(ctx, "audit.read", tenant) as op, op.unit("audit.read") as work:
         found = audit.events(work.session, work.tenant_row.id)
         op.note(events=len(found))

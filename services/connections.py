@@ -3,6 +3,7 @@
 from connectors.registry import get_connector
 from governance import tenancy
 from governance.tenancy import ConnectionInfo
+from pipelines.connection_spec import connection_spec
 from services.context import ServiceContext
 from services.operations import operation, unit_of_work
 
@@ -20,11 +21,12 @@ def add_connection(
     """Store a connection the connector accepts; its secrets are envelope-encrypted."""
     with operation(ctx, "connection.add", tenant) as op, op.unit(PERMISSION) as work:
         plugin = get_connector(connector)
-        plugin.validate(config, secrets)
+        name = name or plugin.name
+        settings = ctx.platform.settings
+        plugin.validate(connection_spec(settings, work.tenant_row.slug, name, config, secrets))
         added = tenancy.add_connection(
-            ctx.platform, work.session, work.tenant_row, name or plugin.name, plugin.name,
-            config, secrets,
-        )  # fmt: skip
+            ctx.platform, work.session, work.tenant_row, name, plugin.name, config, secrets
+        )
         op.note(connection=added.name, connector=added.connector, secrets=sorted(secrets))
         return added
 

@@ -41,5 +41,3 @@ def rotate_keys(ctx: ServiceContext, slug: str) -> int:
         count = ctx.platform.keys.rotate(work.session, work.tenant_row.id)
         op.note(keys=count)
         return count
-
-

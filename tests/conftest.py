@@ -1,17 +1,22 @@
 """Shared fixtures: an isolated ATSPARK_HOME per test; SQLite and PostgreSQL control planes."""
 
+import os
+
 import pytest
 
-from governance.settings import Settings
+from governance.settings import ENV_PREFIX, Settings
 
 pytest_plugins = ["tests.fixtures.services", "tests.fixtures.platform"]
 
 
 @pytest.fixture
 def settings(tmp_path, monkeypatch) -> Settings:
-    """Settings with a fresh home; the environment carries it so subprocesses (the CLI) agree."""
+    """Settings with a fresh home, where ``files`` connections may read anything under the
+    test's ``tmp_path``; the environment carries both, so subprocesses (the CLI) agree."""
+    for name in os.environ:
+        if name.startswith(ENV_PREFIX):
+            monkeypatch.delenv(name)
     home = tmp_path / "home"
     monkeypatch.setenv("ATSPARK_HOME", str(home))
-    for name in ("ATSPARK_DATABASE_URL", "ATSPARK_KMS", "ATSPARK_AWS_ENDPOINT_URL"):
-        monkeypatch.delenv(name, raising=False)
-    return Settings(home=home)
+    monkeypatch.setenv("ATSPARK_FILES_ROOTS", str(tmp_path))
+    return Settings.from_environment()

@@ -1,7 +1,6 @@
 """``atspark ingest``: load a tenant's connections, through the same service Dagster uses."""
 
 import typer
-from rich.progress import Progress, SpinnerColumn, TextColumn, TimeElapsedColumn
 
 from app.cli.context import operator
 from app.cli.output import console
@@ -12,6 +11,8 @@ def ingest_command(
     connections: list[str] = typer.Argument(None, help="Connections (default: all)."),
 ) -> None:
     """Ingest a tenant's connections into its warehouse."""
+    from rich.progress import Progress, SpinnerColumn, TextColumn, TimeElapsedColumn
+
     from services import ingestion
 
     names = connections or ingestion.connection_names(operator(), tenant)

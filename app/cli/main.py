@@ -3,7 +3,6 @@
 import sys
 
 import typer
-from pydantic import ValidationError
 
 from app.cli.audit import audit_app
 from app.cli.connections import connection_app
@@ -45,8 +44,6 @@ def main() -> None:
             _fail(f"refused: {error}", status=2)
         else:
             _fail(str(error))
-    except ValidationError as error:
-        _fail("invalid configuration: " + "; ".join(_setting_errors(error)))
 
 
 def _is_refusal(error: AtsparkError) -> bool:
@@ -54,13 +51,6 @@ def _is_refusal(error: AtsparkError) -> bool:
     from governance.rls.context import QueryRefused  # loaded only if a refusal happened
 
     return isinstance(error, PermissionDenied | QueryRefused)
-
-
-def _setting_errors(error: ValidationError) -> list[str]:
-    return [
-        f"ATSPARK_{'_'.join(map(str, e['loc'])).upper()}: {e['msg'].removeprefix('Value error, ')}"
-        for e in error.errors()
-    ]
 
 
 def _fail(message: str, status: int = 1) -> None:

@@ -1,7 +1,6 @@
 """``FilesConnector``: loads CSV, Parquet and JSON Lines files from a local path or S3."""
 
 import threading
-from collections.abc import Mapping
 from typing import Any, ClassVar
 
 from dlt.extract.source import DltSource
@@ -9,7 +8,7 @@ from dlt.extract.source import DltSource
 from connectors.base import ConnectionSpec, Connector, Field, StreamSpec
 from connectors.files import s3
 from connectors.files.formats import parse_format_override
-from connectors.files.locate import locate
+from connectors.files.locate import check_local_path, locate
 from connectors.files.source import build_source
 
 
@@ -37,28 +36,31 @@ class FilesConnector(Connector):
         """None known in advance: the streams are the files the connection's path names."""
         return ()
 
-    def validate(self, config: Mapping[str, str], secrets: Mapping[str, str]) -> None:
-        super().validate(config, secrets)
+    def validate(self, connection: ConnectionSpec) -> None:
+        """The fields, the format, both AWS keys or neither, and a local path inside the roots."""
+        super().validate(connection)
+        config, secrets = connection.config, connection.secrets
         parse_format_override(config.get("format"))
         if bool(secrets.get("aws_access_key_id")) != bool(secrets.get("aws_secret_access_key")):
             raise s3.partial_credentials_error()
+        path = config.get("path", "").strip()
+        if path and not s3.is_s3(path):
+            check_local_path(path, connection.runtime.file_roots)
 
     def source(self, connection: ConnectionSpec) -> DltSource:
         """Locate the files now (bad paths fail here); read each when dlt extracts it."""
-        config, secrets = connection.config, connection.secrets
-        self.validate(config, secrets)
-        client = _LazyS3Client(config, secrets)
-        files = locate(config["path"], parse_format_override(config.get("format")), client)
+        config, roots = connection.config, connection.runtime.file_roots
+        client = _LazyS3Client(connection)
+        files = locate(config["path"], parse_format_override(config.get("format")), client, roots)
         primary_key = (config.get("primary_key") or "").strip() or None
-        return build_source(files, primary_key, client)
+        return build_source(files, primary_key, client, roots)
 
 
 class _LazyS3Client:
     """Makes the connection's S3 client on first call, only if a file is on S3."""
 
-    def __init__(self, config: Mapping[str, str], secrets: Mapping[str, str]) -> None:
-        self._config = dict(config)
-        self._secrets = dict(secrets)
+    def __init__(self, connection: ConnectionSpec) -> None:
+        self._connection: ConnectionSpec | None = connection
         self._client: Any = None
         self._lock = threading.Lock()
 
@@ -68,6 +70,7 @@ class _LazyS3Client:
     def __call__(self) -> Any:
         with self._lock:
             if self._client is None:
-                self._client = s3.make_client(self._config, self._secrets)
-                self._secrets = {}
+                assert self._connection is not None
+                self._client = s3.make_client(self._connection)
+                self._connection = None  # the secrets are not kept past their use
             return self._client

@@ -5,16 +5,20 @@ a glob means the files it matches, ``**`` crossing directories. In both cases fi
 start with ``.`` or ``_`` (``.DS_Store``, ``_SUCCESS``) are skipped, as are files of unsupported
 types, unless the connection's ``format`` field says how to read every file. A single file named
 explicitly must have a supported extension or a ``format``.
+
+Local paths are read only inside the connection's roots (``connectors.files.roots``); a relative
+path is taken from the first, the tenant's upload area.
 """
 
 import glob
 import os
 import re
-from collections.abc import Callable, Iterable
+from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
+from connectors.files import roots as file_roots
 from connectors.files import s3
 from connectors.files.formats import EXTENSIONS, format_of, unsupported_extension
 from connectors.files.naming import stream_name
@@ -46,11 +50,15 @@ class FileLocation:
 
 
 def locate(
-    path: str, format_override: str | None, s3_client: Callable[[], Any]
+    path: str,
+    format_override: str | None,
+    s3_client: Callable[[], Any],
+    roots: Sequence[Path],
 ) -> list[FileLocation]:
     """The files ``path`` names, one per stream, in a stable order.
 
-    ``s3_client`` is called (once) only when ``path`` is an ``s3://`` URI.
+    ``s3_client`` is called (once) only when ``path`` is an ``s3://`` URI; a local path must
+    lie in one of ``roots``, and so must every file it matches.
     """
     path = path.strip()
     if not path:
@@ -58,14 +66,30 @@ def locate(
     if s3.is_s3(path):
         found = _locate_s3(s3_client(), path, format_override)
     else:
-        found = _locate_local(path, format_override)
+        found = _locate_local(path, format_override, roots)
     _check_streams(found)
     return found
 
 
-def _locate_local(path: str, format_override: str | None) -> list[FileLocation]:
-    path = path.removeprefix("file://")
-    path = os.path.abspath(os.path.expanduser(path))
+def check_local_path(path: str, roots: Sequence[Path]) -> str:
+    """The absolute form of a local ``path``, refused unless what it names starts in a root."""
+    absolute = file_roots.absolute(path, roots)
+    glob_at = _GLOB_CHARS.search(absolute)
+    file_roots.check_inside(absolute[: glob_at.start()] if glob_at else absolute, roots, path)
+    return absolute
+
+
+def _locate_local(
+    path: str, format_override: str | None, roots: Sequence[Path]
+) -> list[FileLocation]:
+    path = check_local_path(path, roots)
+    found = _files_at(path, format_override)
+    for location in found:
+        file_roots.check_inside(location.uri, roots)
+    return found
+
+
+def _files_at(path: str, format_override: str | None) -> list[FileLocation]:
     if _GLOB_CHARS.search(path):
         matches = [m for m in glob.glob(path, recursive=True) if os.path.isfile(m)]
         return _select(path, matches, format_override)

@@ -4,9 +4,8 @@ botocore's own messages are never passed on: they can quote request details (an 
 for one). Every failure becomes an ``AtsparkError`` with a message of our own.
 """
 
-import os
 import shutil
-from collections.abc import Iterator, Mapping
+from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -21,11 +20,11 @@ from botocore.exceptions import (
     ParamValidationError,
 )
 
+from connectors.base import ConnectionSpec
 from governance.errors import AtsparkError, NotFoundError
 
 SCHEME = "s3://"
 _CHUNK = 1 << 20
-ENDPOINT_ENV = "ATSPARK_AWS_ENDPOINT_URL"
 
 _DENIED_CODES = frozenset(
     {
@@ -63,26 +62,26 @@ def parse_s3_url(path: str) -> S3Url:
     return S3Url(bucket, key)
 
 
-def endpoint_url(config: Mapping[str, str], environ: Mapping[str, str] | None = None) -> str | None:
-    """The S3 endpoint: the connection's ``endpoint_url``, else ``ATSPARK_AWS_ENDPOINT_URL``.
+def endpoint_url(connection: ConnectionSpec) -> str | None:
+    """The S3 endpoint: the connection's ``endpoint_url``, else the platform's AWS endpoint.
 
     ``None`` leaves the choice to boto3 (AWS itself, or the standard ``AWS_ENDPOINT_URL*``).
     """
-    environ = os.environ if environ is None else environ
-    return (config.get("endpoint_url") or "").strip() or environ.get(ENDPOINT_ENV) or None
+    given = (connection.config.get("endpoint_url") or "").strip()
+    return given or connection.runtime.aws_endpoint_url
 
 
-def make_client(config: Mapping[str, str], secrets: Mapping[str, str]) -> Any:
+def make_client(connection: ConnectionSpec) -> Any:
     """A boto3 S3 client for a connection.
 
     Credentials come from the connection's secrets when both keys are given, otherwise from
     boto3's default chain (environment, profile, instance role).
     """
-    key_id = secrets.get("aws_access_key_id") or None
-    secret = secrets.get("aws_secret_access_key") or None
+    key_id = connection.secrets.get("aws_access_key_id") or None
+    secret = connection.secrets.get("aws_secret_access_key") or None
     if bool(key_id) != bool(secret):
         raise partial_credentials_error()
-    endpoint = endpoint_url(config)
+    endpoint = endpoint_url(connection)
     options: dict[str, Any] = {"retries": {"max_attempts": 3, "mode": "standard"}}
     if endpoint:
         options["s3"] = {"addressing_style": "path"}

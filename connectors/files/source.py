@@ -1,6 +1,7 @@
 """The dlt source of a files connection: one resource per file, yielding pyarrow Tables."""
 
 from collections.abc import Callable, Iterator, Sequence
+from pathlib import Path
 from typing import Any
 
 import dlt
@@ -18,23 +19,29 @@ SOURCE_NAME = "files"
 
 @dlt.source(name=SOURCE_NAME, max_table_nesting=0)
 def files_source(
-    files: Sequence[FileLocation], primary_key: str | None, s3_client: Callable[[], Any]
+    files: Sequence[FileLocation],
+    primary_key: str | None,
+    s3_client: Callable[[], Any],
+    roots: Sequence[Path],
 ) -> list[DltResource]:
     """One resource per located file, named after its stream.
 
     With ``primary_key`` each resource merges on that column, otherwise it replaces its table:
     loading the same file again never duplicates rows.
     """
-    return [file_resource(location, primary_key, s3_client) for location in files]
+    return [file_resource(location, primary_key, s3_client, roots) for location in files]
 
 
 def file_resource(
-    location: FileLocation, primary_key: str | None, s3_client: Callable[[], Any]
+    location: FileLocation,
+    primary_key: str | None,
+    s3_client: Callable[[], Any],
+    roots: Sequence[Path],
 ) -> DltResource:
     """A resource yielding the table in one file, read when dlt extracts it."""
 
     def read_file() -> Iterator[pa.Table]:
-        table = read_location(location, s3_client)
+        table = read_location(location, s3_client, roots)
         if primary_key is not None:
             check_primary_key(table, primary_key, location.uri)
         yield table
@@ -66,6 +73,9 @@ def check_primary_key(table: pa.Table, primary_key: str, uri: str) -> None:
 
 
 def build_source(
-    files: Sequence[FileLocation], primary_key: str | None, s3_client: Callable[[], Any]
+    files: Sequence[FileLocation],
+    primary_key: str | None,
+    s3_client: Callable[[], Any],
+    roots: Sequence[Path],
 ) -> DltSource:
-    return files_source(list(files), primary_key, s3_client)
+    return files_source(list(files), primary_key, s3_client, tuple(roots))

@@ -1,6 +1,6 @@
 """The Stripe connector, built on the official ``stripe`` SDK."""
 
-from collections.abc import Callable, Iterator, Mapping
+from collections.abc import Callable, Iterator
 from contextlib import AbstractContextManager, contextmanager
 from functools import partial
 from typing import Any, ClassVar
@@ -30,9 +30,9 @@ class StripeConnector(HttpConnector):
     def streams(self) -> tuple[StreamSpec, ...]:
         return tuple(stream.spec for stream in STREAMS)
 
-    def validate(self, config: Mapping[str, str], secrets: Mapping[str, str]) -> None:
-        super().validate(config, secrets)
-        _selected(config.get("streams"))
+    def validate(self, connection: ConnectionSpec) -> None:
+        super().validate(connection)
+        _selected(connection.config.get("streams"))
 
     def source(self, connection: ConnectionSpec) -> DltSource:
         open_client = partial(

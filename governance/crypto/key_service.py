@@ -2,6 +2,7 @@
 envelope encryption that uses them."""
 
 from collections.abc import Mapping
+from typing import TYPE_CHECKING
 
 from cryptography.hazmat.primitives import hashes
 from cryptography.hazmat.primitives.kdf.hkdf import HKDF
@@ -11,13 +12,13 @@ from sqlalchemy.orm import Session
 from governance.crypto.data_key_cache import DataKeyCache
 from governance.crypto.envelope import KEY_SIZE, context_aad, seal, unseal
 from governance.crypto.key_manager import KeyManager
+from governance.crypto.purposes import PURPOSE_WAREHOUSE, TENANT_PURPOSES
 from governance.errors import DecryptionError
-from governance.store.db import ControlPlane
 from governance.store.models import DataKey, utcnow
 
-PURPOSE_SECRETS = "connection-secrets"
-PURPOSE_WAREHOUSE = "warehouse"
-TENANT_PURPOSES = (PURPOSE_SECRETS, PURPOSE_WAREHOUSE)
+if TYPE_CHECKING:
+    from governance.store.db import ControlPlane
+
 _RESERVED_CONTEXT = frozenset({"tenant", "purpose"})
 
 
@@ -41,7 +42,7 @@ class KeyService:
     """
 
     def __init__(
-        self, control_plane: ControlPlane, key_manager: KeyManager, cache: DataKeyCache
+        self, control_plane: "ControlPlane", key_manager: KeyManager, cache: DataKeyCache
     ) -> None:
         self.control_plane = control_plane
         self.key_manager = key_manager

@@ -13,15 +13,13 @@ from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
 
-from alembic import command
-from alembic.config import Config
-from alembic.runtime.migration import MigrationContext
-from alembic.script import ScriptDirectory
-from sqlalchemy import Engine, create_engine, event, inspect
+from sqlalchemy import Engine, create_engine, event, inspect, text
 from sqlalchemy.engine import make_url
+from sqlalchemy.exc import DatabaseError
 from sqlalchemy.orm import Session, sessionmaker
 
 from governance.errors import AtsparkError
+from governance.store.migrations import HEAD_REVISION
 
 MIGRATIONS_DIR = Path(__file__).parent / "migrations"
 
@@ -60,28 +58,30 @@ def _begin_deferred(connection) -> None:
     connection.exec_driver_sql("BEGIN")
 
 
-def _alembic_config() -> Config:
-    config = Config()
-    config.set_main_option("script_location", str(MIGRATIONS_DIR))
-    return config
-
-
 def head_revision() -> str:
-    """The revision this code's schema is at."""
-    head = ScriptDirectory.from_config(_alembic_config()).get_current_head()
-    assert head is not None
-    return head
+    """The revision this code's schema is at (Alembic's head; a test keeps the two equal)."""
+    return HEAD_REVISION
 
 
 def current_revision(engine: Engine) -> str | None:
-    """The revision the database behind ``engine`` is at (None: never migrated)."""
+    """The revision the database behind ``engine`` is at (None: never migrated).
+
+    Read with one query, so starting a process does not load Alembic.
+    """
     with engine.connect() as connection:
-        return MigrationContext.configure(connection).get_current_revision()
+        try:
+            return connection.execute(text("SELECT version_num FROM alembic_version")).scalar()
+        except DatabaseError:
+            return None
 
 
 def migrate(engine: Engine) -> None:
     """Apply every Alembic migration the database behind ``engine`` lacks."""
-    config = _alembic_config()
+    from alembic import command
+    from alembic.config import Config
+
+    config = Config()
+    config.set_main_option("script_location", str(MIGRATIONS_DIR))
     with engine.begin() as connection:
         config.attributes["connection"] = connection
         command.upgrade(config, "head")

@@ -39,6 +39,10 @@ def test_tenant_create_and_list_as_json(settings):
         ),
         (("connection", "add", "acme", "stripe"), "needs secret api_key"),
         (("connection", "add", "acme", "stripe", "--secret", "sk_live_SECRET"), "KEY=VALUE"),
+        (
+            ("connection", "add", "acme", "files", "--config", "path=/etc/passwd"),
+            "path /etc/passwd is outside the folders files connections may read",
+        ),
     ],
 )
 def test_user_mistakes_give_one_clear_line_and_change_nothing(settings, args, message):
@@ -101,11 +105,24 @@ def test_keys_rotate_reports_the_rewrapped_keys(settings):
     assert result.returncode == 0 and "re-wrapped 2 data keys" in result.stdout
 
 
-def test_a_bad_kms_setting_is_a_clear_error(settings, monkeypatch):
-    monkeypatch.setenv("ATSPARK_KMS", "vault:x")
+@pytest.mark.parametrize(
+    ("variable", "value", "message"),
+    [
+        ("ATSPARK_KMS", "vault:x", "must be 'local' or 'aws:<key id, ARN or alias>'"),
+        ("ATSPARK_WAREHOUSE", "bigquery", "must be 'duckdb'"),
+        ("ATSPARK_DATA_KEY_CACHE_SECONDS", "-1", "must be a positive float"),
+        ("ATSPARK_DATA_KEY_CACHE_USES", "many", "must be a positive int"),
+        ("ATSPARK_FILES_ROOTS", "relative/folder", "must list absolute directories"),
+    ],
+)
+def test_a_setting_the_platform_cannot_use_is_a_clear_error(
+    settings, monkeypatch, variable, value, message
+):
+    monkeypatch.setenv(variable, value)
     result = run("tenant", "list")
     assert result.returncode == 1
-    assert "ATSPARK_KMS" in result.stderr and "Traceback" not in result.stderr
+    assert result.stderr.startswith(f"error: {variable} {message}")
+    assert "Traceback" not in result.stderr and len(result.stderr.strip().splitlines()) == 1
 
 
 def test_ingest_prints_a_summary_without_dlts_routine_schema_notices(settings):

@@ -9,6 +9,7 @@ import time
 
 import httpx
 import psutil
+from dagster import AssetKey, DagsterInstance
 
 from tests.fixtures.services import free_port, free_port_pair
 
@@ -39,6 +40,7 @@ def test_demo_serves_dagster_and_the_app_and_stops_everything_on_ctrl_c(settings
         assert any(line.startswith("globex: ingested") for line in printed)
         assert httpx.get(f"http://127.0.0.1:{app_port}/health").json() == {"status": "ok"}
         assert httpx.get(f"http://127.0.0.1:{dagster_port}/server_info").status_code == 200
+        assert materialized_partitions(tmp_path / "dagster") == {"acme.stripe", "globex.stripe"}
         launcher.send_signal(signal.SIGINT)
         launcher.wait(60)
         assert "atspark stopped." in launcher.stdout.read()
@@ -48,6 +50,22 @@ def test_demo_serves_dagster_and_the_app_and_stops_everything_on_ctrl_c(settings
         for child in children:
             if child.is_running():
                 child.kill()
+
+
+def materialized_partitions(dagster_home, timeout_s: float = 180.0) -> set[str]:
+    """The partitions of ``stripe/customers`` Dagster shows as materialized, once both are.
+
+    The demo loads before Dagster starts; the loads sensor reports those loads on its first
+    ticks (every 30 seconds).
+    """
+    key = AssetKey(["stripe", "customers"])
+    deadline = time.monotonic() + timeout_s
+    with DagsterInstance.from_config(str(dagster_home)) as instance:
+        while True:
+            found = instance.get_materialized_partitions(key)
+            if len(found) >= 2 or time.monotonic() > deadline:
+                return set(found)
+            time.sleep(2)
 
 
 def test_demo_refuses_a_busy_port_before_it_starts_anything(settings, tmp_path):

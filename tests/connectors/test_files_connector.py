@@ -1,8 +1,10 @@
 """The files connector against real dlt, real DuckDB and a real moto S3 server."""
 
 import json
+import os
 import subprocess
 import sys
+import tempfile
 import uuid
 from importlib.metadata import entry_points
 from pathlib import Path
@@ -17,7 +19,7 @@ import pyarrow.parquet as pq
 import pytest
 from dlt.pipeline.exceptions import PipelineStepFailed
 
-from connectors.base import ConnectionSpec
+from connectors.base import ConnectionSpec, Runtime
 from connectors.files import FilesConnector, connector
 from governance.errors import AtsparkError, NotFoundError
 from tests.fixtures.services import free_port, wait_for_http
@@ -25,12 +27,21 @@ from tests.fixtures.services import free_port, wait_for_http
 # helpers ----------------------------------------------------------------------------------------
 
 
+TEMP = Path(tempfile.gettempdir())
+
+
 def spec(secrets: dict[str, str] | None = None, **config: str) -> ConnectionSpec:
-    return ConnectionSpec(tenant="acme", name="crm", config=config, secrets=secrets or {})
+    """A connection that may read local files under the temporary directory (where every
+    ``tmp_path`` is) and S3 on the server ``aws_env`` names."""
+    runtime = Runtime((TEMP,), os.environ.get("ATSPARK_AWS_ENDPOINT_URL"))
+    return ConnectionSpec("acme", "crm", config, secrets or {}, runtime)
 
 
 def source_for(secrets: dict[str, str] | None = None, **config: str):
-    return connector.source(spec(secrets, **config))
+    """The connection's source, validated first as the pipeline does."""
+    connection = spec(secrets, **config)
+    connector.validate(connection)
+    return connector.source(connection)
 
 
 def load(tmp_path: Path, source) -> None:
@@ -283,6 +294,92 @@ def test_rows_without_primary_key_value_are_refused(tmp_path):
     path = write(tmp_path / "in" / "orders.csv", "id,amount\n1,2\n,3\n")
     error = extraction_error(tmp_path, source_for(path=str(path), primary_key="id"))
     assert "1 row(s) without a value in primary key column 'id'" in str(error)
+
+
+# local roots -------------------------------------------------------------------------------------
+
+
+def rooted(root: Path, path: str) -> ConnectionSpec:
+    return ConnectionSpec("acme", "crm", {"path": path}, {}, Runtime((root,)))
+
+
+def outside(root: Path, path: str, when: str) -> None:
+    """Assert that ``path`` is refused for a connection whose only root is ``root``, when the
+    connection is validated or, on its own, when its files are located."""
+    connection = rooted(root, path)
+    with pytest.raises(AtsparkError, match="is outside the folders files connections may read"):
+        if when == "validate":
+            connector.validate(connection)
+        else:
+            connector.source(connection)
+
+
+@pytest.fixture
+def root(tmp_path) -> Path:
+    """A root holding ``orders.csv``, beside a ``secret/`` folder outside it."""
+    write(tmp_path / "root" / "orders.csv", ORDERS_CSV)
+    write(tmp_path / "secret" / "passwords.csv", "user,password\nroot,hunter2\n")
+    return tmp_path / "root"
+
+
+@pytest.mark.parametrize("when", ["validate", "source"])
+def test_a_path_outside_the_roots_is_refused(root, when):
+    for path in [
+        str(root.parent / "secret" / "passwords.csv"),
+        str(root.parent / "secret"),
+        str(root.parent / "secret" / "*.csv"),
+        "/etc/passwd",
+        "file:///etc/passwd",
+        str(root.parent / "root-sibling"),  # shares the root's name as a prefix, not as a folder
+    ]:
+        outside(root, path, when)
+
+
+@pytest.mark.parametrize("when", ["validate", "source"])
+def test_dot_dot_out_of_a_root_is_refused(root, when):
+    outside(root, str(root / ".." / "secret" / "passwords.csv"), when)
+    outside(root, "../secret/passwords.csv", when)  # relative: from the first root
+    outside(root, str(root / "**" / ".." / ".." / "secret" / "*.csv"), when)
+
+
+def test_a_symlink_out_of_a_root_is_refused(root):
+    (root / "leak.csv").symlink_to(root.parent / "secret" / "passwords.csv")
+    (root / "leaked-folder").symlink_to(root.parent / "secret", target_is_directory=True)
+    outside(root, str(root / "leak.csv"), "validate")
+    outside(root, str(root / "leaked-folder"), "validate")
+    outside(root, str(root / "leaked-folder" / "*.csv"), "validate")
+    for matching_the_link in [str(root), str(root / "*.csv"), str(root / "**" / "*.csv")]:
+        outside(root, matching_the_link, "source")
+
+
+def test_a_file_swapped_for_a_symlink_after_it_was_located_is_refused(root, tmp_path):
+    connection = rooted(root, str(root / "orders.csv"))
+    source = connector.source(connection)
+    (root / "orders.csv").unlink()
+    (root / "orders.csv").symlink_to(root.parent / "secret" / "passwords.csv")
+    error = extraction_error(tmp_path, source)
+    assert "is outside the folders files connections may read" in str(error)
+    assert "hunter2" not in str(error)
+
+
+def test_a_symlink_that_stays_inside_the_root_is_read(root, tmp_path):
+    (root / "latest.csv").symlink_to(root / "orders.csv")
+    load(tmp_path, connector.source(rooted(root, str(root / "latest.csv"))))
+    assert query(tmp_path, "select count(*) from ds.latest") == [(3,)]
+
+
+def test_a_relative_path_is_read_from_the_first_root(root, tmp_path):
+    connection = rooted(root, "orders.csv")
+    connector.validate(connection)
+    load(tmp_path, connector.source(connection))
+    assert query(tmp_path, "select count(*) from ds.orders") == [(3,)]
+
+
+def test_without_roots_no_local_path_is_read(root):
+    for path in [str(root / "orders.csv"), "orders.csv"]:
+        connection = ConnectionSpec("acme", "crm", {"path": path}, {}, Runtime())
+        with pytest.raises(AtsparkError, match=r"outside the folders .* \(none\)"):
+            connector.validate(connection)
 
 
 # S3 (moto) ---------------------------------------------------------------------------------------

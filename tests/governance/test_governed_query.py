@@ -221,9 +221,7 @@ def test_a_query_over_the_memory_limit_is_refused(acme):
     hungry = "SELECT list(repeat(a.region, 200000)) FROM deals a, deals b, deals c"
     with pytest.raises(QueryRefused, match="needs more than the 32 MiB of memory a read may use"):
         query(acme, "boss@acme.io", hungry, memory_limit=32 * 1024**2)
-    assert query(acme, "boss@acme.io", "SELECT count(*) FROM deals").rows == [
-        (5,)
-    ]
+    assert query(acme, "boss@acme.io", "SELECT count(*) FROM deals").rows == [(5,)]
 
 
 def test_the_read_connection_is_locked_down(acme):

@@ -3,6 +3,7 @@
 import pytest
 from alembic import command
 from alembic.config import Config
+from alembic.script import ScriptDirectory
 from sqlalchemy import text
 
 from governance.errors import AtsparkError, ConflictError, NotFoundError
@@ -138,3 +139,9 @@ def test_the_identity_migration_gives_existing_tenants_the_built_in_roles(tmp_pa
     with control_plane.engine.connect() as connection:
         names = connection.execute(text("SELECT name FROM roles WHERE tenant_id = 't1'")).scalars()
         assert sorted(names) == ["admin", "member", "owner", "viewer"]
+
+
+def test_the_head_revision_the_code_expects_is_alembics_head():
+    config = Config()
+    config.set_main_option("script_location", str(MIGRATIONS_DIR))
+    assert ScriptDirectory.from_config(config).get_current_head() == head_revision()

@@ -5,6 +5,7 @@ import os
 import stat
 import threading
 import uuid
+from dataclasses import replace
 
 import boto3
 import pytest
@@ -252,9 +253,7 @@ def test_factory_builds_the_local_keyring(settings):
 
 def test_factory_builds_aws_kms(settings, kms, aws_env):
     key = new_key(kms)
-    aws_settings = settings.model_copy(
-        update={"kms": f"aws:{key['KeyId']}", "aws_endpoint_url": aws_env}
-    )
+    aws_settings = replace(settings, kms=f"aws:{key['KeyId']}", aws_endpoint_url=aws_env)
     manager = key_manager_from_settings(aws_settings)
     assert isinstance(manager, AwsKms)
     generated = manager.generate_data_key(CONTEXT)

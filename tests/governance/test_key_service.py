@@ -8,13 +8,9 @@ from sqlalchemy import select
 
 from governance.crypto.aws_kms import AwsKms
 from governance.crypto.data_key_cache import DataKeyCache
-from governance.crypto.key_service import (
-    PURPOSE_SECRETS,
-    PURPOSE_WAREHOUSE,
-    TENANT_PURPOSES,
-    KeyService,
-)
+from governance.crypto.key_service import KeyService
 from governance.crypto.local_keyring import LocalKeyring
+from governance.crypto.purposes import PURPOSE_SECRETS, PURPOSE_WAREHOUSE, TENANT_PURPOSES
 from governance.errors import DecryptionError
 from governance.store.db import ControlPlane
 from governance.store.models import Connection, DataKey, Tenant

@@ -2,6 +2,7 @@
 
 import subprocess
 import sys
+from dataclasses import replace
 from pathlib import Path
 
 import boto3
@@ -23,9 +24,7 @@ def aws_platform(settings, aws_env, monkeypatch):
     alias = f"alias/atspark-{key['KeyId'][:8]}"
     kms.create_alias(AliasName=alias, TargetKeyId=key["KeyId"])
     monkeypatch.setenv("ATSPARK_KMS", f"aws:{alias}")
-    built = Platform(
-        settings.model_copy(update={"kms": f"aws:{alias}", "aws_endpoint_url": aws_env})
-    )
+    built = Platform(replace(settings, kms=f"aws:{alias}", aws_endpoint_url=aws_env))
     yield ServiceContext(built, Operator("test")), kms, key
     built.control_plane.dispose()
 

@@ -1,11 +1,16 @@
 """Ingestion end to end with the files connector: naming, idempotence, no plaintext at rest."""
 
 import csv
+import shutil
+import stat
+from dataclasses import replace
 
 import pytest
 
 from governance.errors import AtsparkError
-from services import connections, tenants
+from governance.platform import Platform
+from services import audit, connections, tenants
+from services.context import Operator, ServiceContext
 from services.ingestion import ingest
 
 CANARY = "CANARY-7f3a9c-customer@example.com"
@@ -115,3 +120,64 @@ def test_two_files_connections_keep_their_own_schemas_and_tables(operator, tmp_p
             operator, "acme", f"SELECT DISTINCT source, count(*) FROM acme.{name}_orders GROUP BY 1"
         )
         assert rows == [(name, 3)]
+
+
+# where local files may be read ------------------------------------------------------------------
+
+
+@pytest.fixture
+def default_roots(settings, monkeypatch) -> ServiceContext:
+    """The operator on a platform with the defaults: only each tenant's upload area."""
+    monkeypatch.delenv("ATSPARK_FILES_ROOTS")
+    platform = Platform(replace(settings, files_roots=()))
+    yield ServiceContext(platform, Operator("test"))
+    platform.control_plane.dispose()
+
+
+def test_by_default_a_tenant_reads_its_upload_area_and_nothing_else(default_roots, crm_dir):
+    operator = default_roots
+    tenants.create_tenant(operator, "acme")
+    tenants.create_tenant(operator, "globex")
+    uploads = operator.platform.settings.upload_dir("acme")
+    assert uploads.is_dir() and stat.S_IMODE(uploads.stat().st_mode) == 0o700
+    shutil.copy(crm_dir / "orders.csv", uploads / "orders.csv")
+    connections.add_connection(operator, "acme", "files", {"path": "orders.csv"}, {}, "crm")
+    assert ingest(operator, "acme", "crm").rows == {"crm_orders": 50}
+    for elsewhere in [str(crm_dir), str(uploads / ".." / "globex"), "../globex", "/etc/passwd"]:
+        with pytest.raises(AtsparkError, match="is outside the folders files connections may read"):
+            connections.add_connection(operator, "acme", "files", {"path": elsewhere}, {}, "x")
+    assert [c.name for c in connections.list_connections(operator, "acme")] == ["crm"]
+    added = [e for e in audit.list_events(operator, "acme") if e.action == "connection.add"]
+    assert [event.outcome for event in added] == ["ok"] + ["failed"] * 4
+
+
+def test_a_root_taken_away_after_the_connection_was_added_refuses_the_next_load(
+    operator, default_roots, crm_dir
+):
+    tenants.create_tenant(operator, "acme")
+    connections.add_connection(operator, "acme", "files", {"path": str(crm_dir)}, {}, "crm")
+    with pytest.raises(AtsparkError, match="is outside the folders files connections may read"):
+        ingest(default_roots, "acme", "crm")
+
+
+def test_configured_roots_may_name_each_tenants_own_folder(settings, tmp_path, crm_dir):
+    shared = tmp_path / "shared"
+    for slug in ("acme", "globex"):
+        (shared / slug).mkdir(parents=True)
+        shutil.copy(crm_dir / "orders.csv", shared / slug / "orders.csv")
+    platform = Platform(replace(settings, files_roots=f"{shared}/{{tenant}}"))
+    operator = ServiceContext(platform, Operator("test"))
+    tenants.create_tenant(operator, "acme")
+    mine, theirs = {"path": str(shared / "acme")}, {"path": str(shared / "globex")}
+    connections.add_connection(operator, "acme", "files", mine, {}, "crm")
+    with pytest.raises(AtsparkError, match="is outside the folders files connections may read"):
+        connections.add_connection(operator, "acme", "files", theirs, {}, "stolen")
+    platform.control_plane.dispose()
+
+
+def test_deleting_a_tenant_removes_its_upload_area(operator):
+    tenants.create_tenant(operator, "acme")
+    uploads = operator.platform.settings.upload_dir("acme")
+    (uploads / "orders.csv").write_text("id\n1\n")
+    tenants.delete_tenant(operator, "acme")
+    assert not uploads.exists()

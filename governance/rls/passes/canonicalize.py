@@ -36,6 +36,4 @@ def _sources(expression: exp.Expr) -> list[str]:
 
 
 def _unsafe() -> QueryRefused:
-    return QueryRefused(
-        "the query could not be compiled safely (it does not read back as written)"
-    )
+    return QueryRefused("the query could not be compiled safely (it does not read back as written)")

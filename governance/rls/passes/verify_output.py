@@ -131,8 +131,10 @@ def _wrapper_of(table: exp.Table) -> exp.Select | None:
     """The SELECT that reads ``table`` as its only source, if it is a derived table's body."""
     from_ = table.parent
     select = from_.parent if isinstance(from_, exp.From) else None
-    if isinstance(select, exp.Select) and from_.arg_key == "from_" and isinstance(
-        select.parent, exp.Subquery
+    if (
+        isinstance(select, exp.Select)
+        and from_.arg_key == "from_"
+        and isinstance(select.parent, exp.Subquery)
     ):
         return select
     return None

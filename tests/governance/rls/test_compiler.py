@@ -120,9 +120,7 @@ class Warehouse:
     def compare(self, sql: str, reader: Reader = READER, ordered: bool = False) -> CompiledQuery:
         compiled = compile_query(sql, "duckdb", reader, VISIBLE_TABLES)
         expected = self.visible.execute(sql).fetchall()
-        actual = self.full.execute(
-            engine_checked(compiled, reader, VISIBLE_TABLES)
-        ).fetchall()
+        actual = self.full.execute(engine_checked(compiled, reader, VISIBLE_TABLES)).fetchall()
         if ordered:
             assert actual == expected, compiled.sql
         else:

@@ -151,7 +151,10 @@ def test_a_literal_is_the_value(db, text: str):
 
 @SETTINGS
 @given(type_name=TYPE_NAMES)
-@example(type_name='"integral) AS a, (SELECT list(s) FROM (SELECT * FROM acme.secrets AS __rls WHERE TRUE) AS s) AS leaked, CAST(1 AS INT"')  # noqa: E501
+@example(
+    type_name='"integral) AS a, (SELECT list(s) FROM (SELECT * FROM acme.secrets AS __rls'
+    ' WHERE TRUE) AS s) AS leaked, CAST(1 AS INT"'
+)
 @example(type_name='VARCHAR("a")')
 @example(type_name='INT["3"]')
 @example(type_name="integral")

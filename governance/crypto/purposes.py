@@ -1,0 +1,5 @@
+"""What a tenant's data keys are for: one key per purpose, never used for another."""
+
+PURPOSE_SECRETS = "connection-secrets"
+PURPOSE_WAREHOUSE = "warehouse"
+TENANT_PURPOSES = (PURPOSE_SECRETS, PURPOSE_WAREHOUSE)

@@ -1,0 +1,64 @@
+"""The settings: read from ``ATSPARK_*``, converted and checked when built."""
+
+import os
+from dataclasses import fields
+from pathlib import Path
+
+import pytest
+
+from governance.settings import Settings, SettingsError
+
+
+def test_every_field_is_read_from_its_variable_and_converted():
+    environ = {
+        "ATSPARK_HOME": "/srv/atspark",
+        "ATSPARK_DATABASE_URL": "postgresql://db/atspark",
+        "ATSPARK_KMS": "aws:alias/atspark",
+        "ATSPARK_AWS_ENDPOINT_URL": "http://127.0.0.1:5000",
+        "ATSPARK_AWS_REGION": "eu-west-1",
+        "ATSPARK_WAREHOUSE": "duckdb",
+        "ATSPARK_DATA_KEY_CACHE_SECONDS": "60",
+        "ATSPARK_DATA_KEY_CACHE_USES": "10",
+        "ATSPARK_FILES_ROOTS": os.pathsep.join(["/data/{tenant}", "/srv/shared"]),
+        "UNRELATED": "x",
+    }
+    settings = Settings.from_environment(environ)
+    assert {f"ATSPARK_{field.name.upper()}" for field in fields(Settings)} == set(environ) - {
+        "UNRELATED"
+    }
+    assert settings == Settings(
+        home=Path("/srv/atspark"),
+        database_url="postgresql://db/atspark",
+        kms="aws:alias/atspark",
+        aws_endpoint_url="http://127.0.0.1:5000",
+        aws_region="eu-west-1",
+        data_key_cache_seconds=60.0,
+        data_key_cache_uses=10,
+        files_roots=(Path("/data/{tenant}"), Path("/srv/shared")),
+    )
+    assert settings.file_roots("acme") == (
+        Path("/srv/atspark/uploads/acme"),
+        Path("/data/acme"),
+        Path("/srv/shared"),
+    )
+
+
+def test_unset_and_empty_optional_values_keep_the_defaults():
+    settings = Settings.from_environment({"ATSPARK_DATABASE_URL": "", "ATSPARK_FILES_ROOTS": ""})
+    assert settings == Settings()
+    assert settings.file_roots("acme") == (Path(".atspark/uploads/acme"),)
+
+
+@pytest.mark.parametrize(
+    ("field", "value"),
+    [
+        ("kms", "aws:"),
+        ("warehouse", "bigquery"),
+        ("data_key_cache_seconds", "0"),
+        ("data_key_cache_uses", "1.5"),
+        ("files_roots", "/ok:relative"),
+    ],
+)
+def test_a_value_the_platform_cannot_use_is_refused_naming_its_variable(field, value):
+    with pytest.raises(SettingsError, match=f"^ATSPARK_{field.upper()} must "):
+        Settings(**{field: value})
