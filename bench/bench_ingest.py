@@ -21,7 +21,8 @@ import orjson
 import pyarrow as pa
 
 from bench.report import emit
-from connectors.stripe.pages import to_arrow
+from connectors.stripe.columns import COLUMNS
+from connectors.stripe.pages import arrow_schema, to_arrow
 from governance.platform import Platform
 from governance.settings import Settings
 from services import connections, ingestion, tenants
@@ -75,24 +76,26 @@ def start_sandbox(port: int, customers: int) -> subprocess.Popen:
 def floor(base_url: str) -> tuple[int, float]:
     """httpx + json + Arrow + one DuckDB bulk insert per stream.
 
-    Records become Arrow rows as in the connector (nested values as JSON text: DuckDB cannot take
-    Stripe's empty ``metadata`` objects as structs), so the ratio measures everything else.
+    Records become Arrow rows of the stream's declared columns as in the connector (nested values
+    as JSON text: DuckDB cannot take Stripe's empty ``metadata`` objects as structs), so the ratio
+    measures everything else.
     """
     started = time.perf_counter()
     rows = 0
     connection = duckdb.connect()
     with httpx.Client(base_url=base_url, headers={"Authorization": f"Bearer {KEY}"}) as client:
         for name, path in STREAMS.items():
+            schema = arrow_schema(COLUMNS[name])
             tables, params = [], {"limit": 100}
             while True:
                 page = orjson.loads(client.get(path, params=params).content)
                 data = page["data"]
                 if data:
-                    tables.append(to_arrow(data))
+                    tables.append(to_arrow(data, schema))
                 if not page["has_more"]:
                     break
                 params["starting_after"] = data[-1]["id"]
-            batch = pa.concat_tables(tables, promote_options="permissive")
+            batch = pa.concat_tables(tables)
             connection.execute(f"CREATE TABLE {name} AS SELECT * FROM batch")
             rows += batch.num_rows
     return rows, time.perf_counter() - started

@@ -28,7 +28,8 @@ def get_tenant(ctx: ServiceContext, slug: str) -> TenantInfo:
 
 
 def delete_tenant(ctx: ServiceContext, slug: str) -> None:
-    """Crypto-shred a tenant: its keys, rows and warehouse are destroyed; its audit trail stays."""
+    """Crypto-shred a tenant: its keys, rows, warehouse and upload area are destroyed; its audit
+    trail stays."""
     with operation(ctx, "tenant.delete", slug) as op, op.unit() as work:
         work.require_operator()
         tenancy.delete_tenant(ctx.platform, work.session, work.tenant_row)

@@ -5,8 +5,21 @@ import os
 import pytest
 
 from governance.settings import ENV_PREFIX, Settings
+from tests.hypothesis_setup import SEED_VARIABLE, choose_seed
 
 pytest_plugins = ["tests.fixtures.services", "tests.fixtures.platform"]
+
+
+def pytest_configure(config: pytest.Config) -> None:
+    config.stash[SEED_KEY] = choose_seed(config.getoption("hypothesis_seed"))
+
+
+def pytest_report_header(config: pytest.Config) -> str:
+    seed = config.stash[SEED_KEY]
+    return f"hypothesis seed {seed} (replay: {SEED_VARIABLE}={seed} make test)"
+
+
+SEED_KEY = pytest.StashKey[int]()
 
 
 @pytest.fixture

@@ -11,12 +11,12 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any, TextIO
 
 import typer
-from rich.console import Console
 from rich.table import Table
 from rich.text import Text
 
 from app.cli.context import as_user
 from app.cli.output import console
+from governance.errors import AtsparkError
 
 if TYPE_CHECKING:
     from governance.governed_query import QueryResult
@@ -59,7 +59,7 @@ def _write(result: "QueryResult", fmt: SqlFormat, out: TextIO) -> None:
             table.add_column(_shown(column))
         for row in rows:
             table.add_row(*(_shown("" if v is None else str(v)) for v in row))
-        (console if out is sys.stdout else Console(file=out)).print(table)
+        console.print(table)
     if result.truncated:
         print(f"note: only the first {result.row_count} rows are shown", file=sys.stderr)
 
@@ -68,7 +68,9 @@ def sql_command(
     tenant: str,
     query: str = typer.Argument(..., metavar="SQL"),
     as_: str = typer.Option(..., "--as", help="Email of the user to run the query as."),
-    fmt: SqlFormat = typer.Option(SqlFormat.table, "--format"),
+    fmt: SqlFormat | None = typer.Option(
+        None, "--format", help="table on screen; in a file csv, or json for a .json name."
+    ),
     output: Path = typer.Option(
         None, "--output", help="Export the result to this file (needs data.export).", dir_okay=False
     ),
@@ -76,10 +78,14 @@ def sql_command(
     """Run SQL as a user: only the rows their policies admit."""
     from services.queries import run_query
 
-    result = run_query(as_user(as_), tenant, query, export=output is not None)
     if output is None:
-        _write(result, fmt, sys.stdout)
+        result = run_query(as_user(as_), tenant, query)
+        _write(result, fmt or SqlFormat.table, sys.stdout)
         return
+    file_format = fmt or (SqlFormat.json if output.suffix.lower() == ".json" else SqlFormat.csv)
+    if file_format is SqlFormat.table:
+        raise AtsparkError("--output writes csv or json, not a table")
+    result = run_query(as_user(as_), tenant, query, export=True)
     with output.open("w", newline="", encoding="utf-8") as exported:
-        _write(result, fmt, exported)
+        _write(result, file_format, exported)
     console.print(f"exported {result.row_count} rows to {output}")

@@ -1,18 +1,24 @@
 """The Stripe connector, built on the official ``stripe`` SDK."""
 
+import hashlib
 from collections.abc import Callable, Iterator
 from contextlib import AbstractContextManager, contextmanager
 from functools import partial
 from typing import Any, ClassVar
 
 import dlt
+import orjson
 import stripe
 from dlt.extract.source import DltSource
 
 from connectors.base import ConnectionSpec, Field, HttpConnector, StreamSpec
-from connectors.stripe.pages import list_pages
+from connectors.stripe.pages import arrow_schema, list_pages
 from connectors.stripe.streams import STREAMS, StripeStream
 from governance.errors import AtsparkError
+
+API_VERSION = "2023-08-16"
+"""The Stripe API version the connector asks for: the one its declared columns describe
+(``columns.py``), so Stripe answers in exactly that shape whatever the SDK's own default."""
 
 
 class StripeConnector(HttpConnector):
@@ -59,6 +65,7 @@ def _open_client(api_key: str, base_url: str, retries: int) -> Iterator[stripe.S
             base_addresses={"api": base_url},
             max_network_retries=retries,
             http_client=transport,
+            stripe_version=API_VERSION,
         )
     finally:
         transport.close()
@@ -81,18 +88,32 @@ def _selected(wanted: str | None) -> list[StripeStream]:
 def _resource(
     open_client: Callable[[], AbstractContextManager[stripe.StripeClient]], stream: StripeStream
 ) -> Any:
+    """The stream's dlt resource: its declared columns, typed, are its table's, data or not.
+
+    dlt creates or alters a table only when a load carries rows or an empty file for it, so the
+    first run, and the first after the declaration changes, also yields an empty typed table: the
+    table then has every declared column even if no object ever arrives or none is new.
+    """
+    schema = arrow_schema(stream.columns)
+    declaration = hashlib.sha256(orjson.dumps(stream.columns)).hexdigest()[:16]
+
     def objects(
         cursor: dlt.sources.incremental[int] = dlt.sources.incremental(
             stream.spec.cursor, initial_value=0
         ),
     ):
+        state = dlt.current.resource_state()
+        if state.get("declaration") != declaration:
+            yield schema.empty_table()
+            state["declaration"] = declaration
         with open_client() as client:
-            yield from list_pages(client, stream.path, stream.params, cursor.last_value)
+            yield from list_pages(client, stream.path, stream.params, cursor.last_value, schema)
 
     return dlt.resource(
         objects,
         name=stream.spec.name,
         primary_key=stream.spec.primary_key,
+        columns={name: {"data_type": kind} for name, kind in stream.columns.items()},
         write_disposition="merge",
         parallelized=True,
     )

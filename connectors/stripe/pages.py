@@ -1,6 +1,7 @@
 """Paging through a Stripe list endpoint with the official SDK, as Arrow tables."""
 
-from collections.abc import Iterator
+import logging
+from collections.abc import Iterator, Mapping
 from typing import Any
 
 import orjson
@@ -14,6 +15,8 @@ PAGE_SIZE = 100
 BATCH_ROWS = 2_000
 """Pages are handed to dlt in batches of this many rows: dlt's cost is per item, not per row."""
 MAX_RATE_LIMIT_WAIT = 60.0
+
+logger = logging.getLogger(__name__)
 
 
 def _retry_after(state: Any) -> float:
@@ -68,35 +71,110 @@ def _get_page(client: stripe.StripeClient, path: str, params: dict[str, Any]) ->
         ) from None
 
 
-def to_arrow(records: list[dict[str, Any]]) -> pa.Table:
-    """Records as an Arrow table: scalars as columns, nested objects and lists as JSON text."""
-    rows = [
-        {
-            key: orjson.dumps(value).decode() if isinstance(value, dict | list) else value
-            for key, value in record.items()
-        }
-        for record in records
-    ]
-    return pa.Table.from_pylist(rows)
+ARROW_TYPES = {
+    "text": pa.string(),
+    "bigint": pa.int64(),
+    "double": pa.float64(),
+    "bool": pa.bool_(),
+}
+"""The Arrow type of each dlt data type a declared column may have."""
+
+_ALSO_EXACT = {
+    pa.int64(): {pa.null()},
+    pa.float64(): {pa.null(), pa.int64()},
+    pa.bool_(): {pa.null()},
+}
+"""Inferred types whose values a typed column holds exactly, besides its own."""
+
+
+def arrow_schema(columns: Mapping[str, str]) -> pa.Schema:
+    """The Arrow schema of declared columns (``{name: dlt data type}``), every field nullable."""
+    return pa.schema([pa.field(name, ARROW_TYPES[kind]) for name, kind in columns.items()])
+
+
+def to_arrow(records: list[dict[str, Any]], schema: pa.Schema) -> pa.Table:
+    """Records as an Arrow table of ``schema``'s columns, nested objects and lists as JSON text.
+
+    A field a record lacks is null and a field ``schema`` lacks is left out, so a stream's batches
+    have the same columns and types whatever their data. A text column takes any value (what is
+    not a string as JSON); a value another column's type cannot hold exactly is an error, never a
+    silent cast.
+
+    Records become tuples, transposed into columns: a third less time than going through rows
+    of dicts (``Table.from_pylist``) for 2,000 invoices as Stripe's pages parse them.
+    """
+    rows = [tuple(map(record.get, schema.names)) for record in records]
+    columns = list(zip(*rows, strict=True)) if rows else [()] * len(schema)
+    return pa.Table.from_arrays(
+        [_column(values, field) for values, field in zip(columns, schema, strict=True)],
+        schema=schema,
+    )
+
+
+def _column(values: tuple[Any, ...], field: pa.Field) -> pa.Array:
+    kind = field.type
+    if kind == pa.string():
+        try:
+            return pa.array(values, kind)
+        except pa.ArrowException:  # objects and lists (or anything else that is not a string)
+            return pa.array([_text(value) for value in values], kind)
+    try:
+        array = pa.array(values)  # inferred and checked: a typed pa.array truncates floats
+    except (pa.ArrowException, OverflowError):
+        array = None
+    if array is not None and array.type == kind:
+        return array
+    if array is not None and array.type in _ALSO_EXACT[kind]:
+        return array.cast(kind)
+    found = "mixed" if array is None else array.type
+    raise AtsparkError(
+        f"Stripe returned {found} values for {field.name!r}, declared {kind}: its declaration "
+        "in connectors/stripe/columns.py no longer matches the API"
+    )
+
+
+def _text(value: Any) -> str | None:
+    return value if value is None or value.__class__ is str else orjson.dumps(value).decode()
 
 
 def list_pages(
-    client: stripe.StripeClient, path: str, params: dict[str, Any], created_gte: int | None
+    client: stripe.StripeClient,
+    path: str,
+    params: dict[str, Any],
+    created_gte: int | None,
+    schema: pa.Schema,
 ) -> Iterator[pa.Table]:
-    """Every object of a list endpoint, newest first, as Arrow tables of up to a batch each."""
+    """Every object of a list endpoint, newest first, as Arrow tables of ``schema``, a batch each.
+
+    Fields ``schema`` does not declare are left out (a warning names each once), so no tenant's
+    table grows a column the others lack.
+    """
     query: dict[str, Any] = {"limit": PAGE_SIZE, **params}
     if created_gte:
         query["created[gte]"] = created_gte
+    declared, undeclared = set(schema.names), set[str]()
+
+    def table(batch: list[dict[str, Any]]) -> pa.Table:
+        if new := set().union(*batch) - declared - undeclared:
+            undeclared.update(new)
+            logger.warning(
+                "%s returned undeclared fields, left out: %s", path, ", ".join(sorted(new))
+            )
+        try:
+            return to_arrow(batch, schema)
+        except AtsparkError as error:
+            raise AtsparkError(f"{path}: {error}") from None
+
     batch: list[dict[str, Any]] = []
     while True:
         page = _fetch(client, path, query)
         data = page["data"]
         batch.extend(data)
         if len(batch) >= BATCH_ROWS:
-            yield to_arrow(batch)
+            yield table(batch)
             batch = []
         if not page.get("has_more") or not data:
             break
         query["starting_after"] = data[-1]["id"]
     if batch:
-        yield to_arrow(batch)
+        yield table(batch)

@@ -3,6 +3,7 @@
 from dataclasses import dataclass, field
 
 from connectors.base import StreamSpec
+from connectors.stripe.columns import COLUMNS
 
 
 @dataclass(frozen=True)
@@ -10,6 +11,11 @@ class StripeStream:
     spec: StreamSpec
     path: str
     params: dict[str, str] = field(default_factory=dict)
+
+    @property
+    def columns(self) -> dict[str, str]:
+        """The stream's declared columns, in order, and their dlt data types."""
+        return COLUMNS[self.spec.name]
 
 
 def _stream(name: str, path: str, cursor: str = "created", **params: str) -> StripeStream:

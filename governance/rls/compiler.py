@@ -4,13 +4,15 @@
 anything but a single read-only query over the tenant's visible ``tables`` (with a clear reason,
 as ``QueryRefused``), and rewrites every reference to a tenant table, wherever it appears, so it
 reads only the rows the reader's policies admit (owners and admins: every row; a table without a
-policy for a restricted reader: no rows). The passes, in order, are listed in
-``governance.rls.passes``; each is a small function from expression to expression. The output is
+policy for a restricted reader: no rows). The passes run in the order of ``PASSES`` (described in
+``governance.rls.passes``); each is a small function from expression to expression. The output is
 read back and verified as strictly as the input: nothing reaches the warehouse that the compiler
 has not checked in the form the warehouse will read.
 """
 
-from collections.abc import Collection, Mapping
+from collections.abc import Callable, Collection, Mapping
+from inspect import signature
+from typing import Any
 
 from sqlglot.errors import SqlglotError
 
@@ -22,14 +24,34 @@ from governance.rls.passes.check_functions import check_functions
 from governance.rls.passes.check_policy_columns import check_policy_columns
 from governance.rls.passes.check_size import check_size
 from governance.rls.passes.check_types import check_types
-from governance.rls.passes.generate import generate
 from governance.rls.passes.name_expression_columns import name_expression_columns
 from governance.rls.passes.parse_one_statement import parse_one_statement
 from governance.rls.passes.refuse_unsafe_sources import refuse_unsafe_sources
 from governance.rls.passes.refuse_writes import refuse_writes
 from governance.rls.passes.render_predicates import PolicyPredicates
 from governance.rls.passes.resolve_tables import resolve_tables
-from governance.rls.passes.verify_output import verify_output
+from governance.rls.passes.verify_output import VerifiedOutput, verify_output
+
+PASSES: tuple[Callable[..., Any], ...] = (
+    parse_one_statement,
+    check_size,
+    check_policy_columns,
+    refuse_writes,
+    refuse_unsafe_sources,
+    check_functions,
+    check_types,
+    check_constructs,
+    canonicalize,
+    name_expression_columns,
+    resolve_tables,
+    apply_policies,
+    verify_output,
+)
+"""The passes, in order. Each takes the previous one's result (the first, the query's text) as
+its first argument and, by parameter name, what else it needs of the compilation, as sqlglot's
+``optimize`` hands its rules their arguments. The last returns the verified output."""
+
+_PARAMETERS = {rule: tuple(signature(rule).parameters)[1:] for rule in PASSES}
 
 
 def compile_query(
@@ -42,8 +64,6 @@ def compile_query(
     """
     if dialect not in DIALECTS:
         raise QueryRefused(f"unsupported dialect: {dialect}")
-    if isinstance(tables, Mapping):
-        check_policy_columns(reader, tables, dialect)
     try:
         return _compile(sql, dialect, reader, tables)
     except RecursionError:
@@ -52,26 +72,28 @@ def compile_query(
         raise QueryRefused(f"could not compile the query: {error}") from None
 
 
-def _compile(sql: str, dialect: str, reader: Reader, tables: Collection[str]) -> CompiledQuery:
-    expression = parse_one_statement(sql, dialect)
-    expression = check_size(expression)
-    expression = refuse_writes(expression)
-    expression = refuse_unsafe_sources(expression, sql, dialect)
-    expression = check_functions(expression, dialect)
-    expression = check_types(expression, dialect)
-    expression = check_constructs(expression)
-    expression = canonicalize(expression, dialect)
-    expression = name_expression_columns(expression, dialect)
-    expression = resolve_tables(expression, dialect, reader.tenant_schema, tables)
+def _compile(
+    sql: str, dialect: str, reader: Reader, tables: Collection[str] | Mapping[str, Collection[str]]
+) -> CompiledQuery:
     applied = AppliedPolicies()
-    predicates = PolicyPredicates(reader, dialect, case_insensitive=dialect == "duckdb")
-    expression = apply_policies(expression, reader, dialect, predicates, applied)
-    sql = generate(expression, dialect, copy=True)  # the tree stays as built, to compare with
-    verified = verify_output(expression, sql, dialect, reader, tables, predicates)
+    compilation: dict[str, Any] = {
+        "sql": sql,
+        "dialect": dialect,
+        "reader": reader,
+        "tenant_schema": reader.tenant_schema,
+        "tables": tables,
+        "predicates": PolicyPredicates(reader, dialect, case_insensitive=dialect == "duckdb"),
+        "applied": applied,
+    }
+    result: Any = sql
+    for rule in PASSES:
+        tree = result  # after the loop: the tree the last pass verified
+        result = rule(result, **{name: compilation[name] for name in _PARAMETERS[rule]})
+    verified: VerifiedOutput = result
     return CompiledQuery(
         sql=verified.sql,
         tables=tuple(applied.tables),
         policies=tuple(applied.policies),
         wrappers=verified.wrappers,
-        tree=expression,
+        tree=tree,
     )

@@ -6,17 +6,7 @@ import pytest
 
 from services import tenants
 from tests.app.test_cli import run
-
-
-@pytest.fixture
-def acme(operator):
-    tenant = tenants.create_tenant(operator, "acme")
-    with operator.platform.warehouse(tenant.id, "acme").write() as connection:
-        connection.execute(
-            "CREATE TABLE acme.deals AS SELECT * FROM (VALUES (1, 'emea', 10.5), (2, 'apac', 20.0),"
-            " (3, 'emea', 30.25)) AS t(id, region, amount)"
-        )
-    return operator
+from tests.fixtures.platform import DEALS
 
 
 def test_identity_commands_and_a_governed_query_as_json(acme):
@@ -67,11 +57,11 @@ def test_identity_commands_and_a_governed_query_as_json(acme):
     assert result.returncode == 0, result.stderr
     assert json.loads(result.stdout) == {
         "columns": ["id", "amount"],
-        "rows": [[1, 10.5], [3, 30.25]],
-        "row_count": 2,
+        "rows": [[1, 100], [2, 200], [4, 400]],
+        "row_count": 3,
     }
     csv_out = run("sql", "acme", "--as", "ana@acme.io", "--format", "csv", "SELECT id FROM deals")
-    assert csv_out.stdout.split() == ["id", "1", "3"]
+    assert csv_out.stdout.split() == ["id", "1", "2", "4"]
 
 
 @pytest.mark.parametrize(
@@ -86,7 +76,7 @@ def test_a_refused_query_exits_2_with_one_line(acme, sql):
     still = run(
         "sql", "acme", "--as", "boss@acme.io", "--format", "json", "SELECT count(*) FROM deals"
     )
-    assert json.loads(still.stdout)["rows"] == [[3]]
+    assert json.loads(still.stdout)["rows"] == [[len(DEALS)]]
 
 
 def test_policy_add_refuses_bad_input_without_a_trace(acme):
@@ -179,3 +169,20 @@ def test_the_audit_trail_is_listed_and_verified(acme):
     assert listed[1]["actor"] == "operator:cli"
     verified = run("audit", "verify", "acme")
     assert verified.returncode == 0 and "intact" in verified.stdout
+
+
+def test_an_export_is_csv_or_json_by_the_files_name_or_as_asked(acme, tmp_path):
+    run("user", "add", "acme", "boss@acme.io", "--role", "owner")
+    sql = "SELECT id, region FROM deals WHERE id < 3 ORDER BY id"
+    for name, extra in [("deals.csv", ()), ("deals.json", ()), ("deals.txt", ("--format", "json"))]:
+        exported = run(
+            "sql", "acme", "--as", "boss@acme.io", *extra, "--output", str(tmp_path / name), sql
+        )
+        assert exported.returncode == 0, exported.stderr
+    assert (tmp_path / "deals.csv").read_text().splitlines() == ["id,region", "1,emea", "2,emea"]
+    for name in ("deals.json", "deals.txt"):
+        assert json.loads((tmp_path / name).read_text())["rows"] == [[1, "emea"], [2, "emea"]]
+    as_table = ("--format", "table", "--output", str(tmp_path / "deals.out"))
+    refused = run("sql", "acme", "--as", "boss@acme.io", *as_table, sql)
+    assert refused.returncode == 1 and "writes csv or json" in refused.stderr
+    assert not (tmp_path / "deals.out").exists()

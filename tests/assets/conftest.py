@@ -7,15 +7,6 @@ from dagster import DagsterInstance, Definitions
 
 from assets.definitions import build_definitions
 from governance.platform import Platform
-from governance.settings import Settings
-
-
-@pytest.fixture
-def platform(settings: Settings):
-    platform = Platform(settings)
-    yield platform
-    if "control_plane" in vars(platform):
-        platform.control_plane.dispose()
 
 
 @pytest.fixture

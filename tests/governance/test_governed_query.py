@@ -12,25 +12,11 @@ from governance.governed_query import LIMITS, QueryFailed
 from governance.rls.context import QueryRefused
 from services import identity, policies, tenants
 from services.queries import run_query
-from tests.fixtures.platform import acting_as
-
-DEALS = [
-    (1, "emea", "ana@acme.io", 100),
-    (2, "emea", "bob@acme.io", 200),
-    (3, "apac", "ana@acme.io", 300),
-    (4, "us", "cy@acme.io", 400),
-    (5, "x' OR '1'='1", "cy@acme.io", 500),
-]
+from tests.fixtures.platform import acting_as, tenant_with_deals
 
 
 def _create_tenant(operator, slug):
-    tenant = tenants.create_tenant(operator, slug)
-    with operator.platform.warehouse(tenant.id, slug).write() as connection:
-        connection.execute(
-            f"CREATE TABLE {slug}.deals (id INT, region VARCHAR, owner VARCHAR, amount INT)"
-        )
-        connection.executemany(f"INSERT INTO {slug}.deals VALUES (?, ?, ?, ?)", DEALS)
-        connection.execute(f"CREATE TABLE {slug}.notes AS SELECT 1 AS id, 'secret' AS body")
+    tenant = tenant_with_deals(operator, slug)
     identity.add_group(operator, slug, "sales")
     identity.add_role(operator, slug, "analyst", ["data.read"])
     return tenant

@@ -13,11 +13,12 @@ from urllib.parse import parse_qs
 import httpx
 import pytest
 from starlette.applications import Starlette
-from starlette.responses import PlainTextResponse
+from starlette.responses import JSONResponse, PlainTextResponse
 from starlette.routing import Route
 
 from connectors.sandbox.server import running
-from connectors.sandbox.stripe import generate, running_stripe_sandbox
+from connectors.sandbox.stripe import create_app, generate, running_stripe_sandbox
+from connectors.stripe import API_VERSION
 from connectors.stripe.streams import STREAMS
 from governance.errors import AtsparkError
 from services import connections, tenants
@@ -77,7 +78,10 @@ def test_a_rerun_asks_only_for_objects_at_or_after_the_last_cursor(operator):
         ingest(operator, "acme", "stripe")
         first_run = len(httpx.get(f"{url}/_sandbox/requests").json())
         again = ingest(operator, "acme", "stripe")
-        second = httpx.get(f"{url}/_sandbox/requests").json()[first_run:]
+        every = httpx.get(f"{url}/_sandbox/requests").json()
+        second = every[first_run:]
+    # The API version the declared columns describe, whatever the SDK's default.
+    assert {request["stripe_version"] for request in every} == {API_VERSION}
     newest = {
         endpoint: max(
             o["created" if name != "invoice_items" else "date"] for o in dataset().objects(endpoint)
@@ -173,3 +177,116 @@ def test_two_stripe_connections_keep_their_own_schemas_and_tables(operator):
             "SELECT DISTINCT schema_name FROM acme._dlt_version"
         ).fetchall()
     assert sorted(name for (name,) in schemas) == ["billing", "shop"]
+
+
+DUCKDB_TYPES = {"text": "VARCHAR", "bigint": "BIGINT", "double": "DOUBLE", "bool": "BOOLEAN"}
+TINY_SEED, TINY_CUSTOMERS = 2, 1  # one customer: no refund, no dispute, no failed charge
+
+
+def declared_columns(tables: str = "stripe") -> dict[str, list[tuple[str, str]]]:
+    return {
+        f"{tables}_{s.spec.name}": [(c, DUCKDB_TYPES[t]) for c, t in s.columns.items()]
+        for s in STREAMS
+    }
+
+
+def stripe_tables(operator, slug: str) -> dict[str, list[tuple[str, str]]]:
+    """Each ``stripe_*`` table of a tenant's warehouse: its (column, type)s in order."""
+    tenant = tenants.get_tenant(operator, slug)
+    with operator.platform.warehouse(tenant.id, slug).read() as connection:
+        rows = connection.execute(
+            "SELECT table_name, column_name, data_type FROM information_schema.columns "
+            "WHERE table_catalog = current_database() AND table_schema = ? "
+            "AND starts_with(table_name, 'stripe_') ORDER BY table_name, ordinal_position",
+            [slug],
+        ).fetchall()
+    tables: dict[str, list[tuple[str, str]]] = {}
+    for table, column, kind in rows:
+        tables.setdefault(table, []).append((column, kind))
+    return tables
+
+
+def non_null(operator, slug: str, table: str, column: str) -> tuple[int, int]:
+    """(rows, rows where ``column`` is not null) of one of a tenant's tables."""
+    tenant = tenants.get_tenant(operator, slug)
+    with operator.platform.warehouse(tenant.id, slug).read() as connection:
+        return connection.execute(
+            f"SELECT count(*), count({column}) FROM {slug}.{table}"
+        ).fetchone()
+
+
+class Switchable:
+    """An ASGI app serving whichever app it holds: one base URL whose data changes between runs."""
+
+    def __init__(self, app) -> None:
+        self.app = app
+
+    async def __call__(self, scope, receive, send) -> None:
+        await self.app(scope, receive, send)
+
+
+def test_every_tenant_gets_the_declared_columns_whatever_its_data(operator, caplog):
+    """A tenant with one customer (most columns null in every row, no refund, no dispute) and one
+    with sixty end with the same tables, columns and types, the declared ones; and keep them when
+    they ingest again, the small one now getting values where it had only nulls."""
+    sandbox = Switchable(create_app(generate(TINY_SEED, TINY_CUSTOMERS), rate_limit_every=None))
+    with (
+        running_stripe_sandbox(seed=SEED, customers=CUSTOMERS, rate_limit_every=None) as url,
+        running(sandbox) as tiny_url,
+    ):
+        for slug, base_url in (("acme", url), ("tiny", tiny_url)):
+            tenants.create_tenant(operator, slug)
+            connections.add_connection(
+                operator, slug, "stripe", {"base_url": base_url}, {"api_key": "sk_test_sandbox"}
+            )
+            ingest(operator, slug, "stripe")
+        declared = declared_columns()
+        assert stripe_tables(operator, "acme") == declared
+        assert stripe_tables(operator, "tiny") == declared
+
+        # Before the declaration these columns were missing from tiny's tables (all-null) ...
+        assert non_null(operator, "tiny", "stripe_charges", "failure_code") == (1, 0)
+        assert non_null(operator, "tiny", "stripe_subscriptions", "canceled_at") == (1, 0)
+        assert non_null(operator, "tiny", "stripe_refunds", "id") == (0, 0)
+        assert non_null(operator, "tiny", "stripe_disputes", "id") == (0, 0)
+        assert non_null(operator, "acme", "stripe_charges", "failure_code")[1] > 0
+        # ... and this one from everyone's (Stripe sends it only for other currencies).
+        assert non_null(operator, "acme", "stripe_balance_transactions", "exchange_rate")[1] == 0
+
+        sandbox.app = create_app(dataset(), rate_limit_every=None)  # tiny's account grows
+        again = {slug: ingest(operator, slug, "stripe") for slug in ("acme", "tiny")}
+        assert again["acme"].rows == {}  # nothing new: no load, not even an empty table
+        assert again["tiny"].rows["stripe_charges"] > 0
+        assert non_null(operator, "tiny", "stripe_charges", "failure_code")[1] > 0
+        assert stripe_tables(operator, "acme") == declared
+        assert stripe_tables(operator, "tiny") == declared
+    assert not [r.getMessage() for r in caplog.records if "undeclared" in r.getMessage()]
+
+
+def test_a_field_stripe_adds_is_left_out_with_a_warning(operator, caplog):
+    customer = {"id": "cus_1", "object": "customer", "created": 1, "email": "a@example.com"}
+
+    async def customers(request):
+        data = [{**customer, "brand_new_field": {"x": 1}}, {**customer, "id": "cus_2"}]
+        return JSONResponse({"object": "list", "data": data, "has_more": False})
+
+    with running(Starlette(routes=[Route("/v1/customers", customers)])) as url:
+        connect(operator, url, streams="customers")
+        ingest(operator, "acme", "stripe")
+    assert stripe_tables(operator, "acme") == {
+        "stripe_customers": declared_columns()["stripe_customers"]
+    }
+    assert non_null(operator, "acme", "stripe_customers", "email") == (2, 2)
+    warnings = [r.getMessage() for r in caplog.records if "undeclared" in r.getMessage()]
+    assert warnings == ["/v1/customers returned undeclared fields, left out: brand_new_field"]
+
+
+def test_a_value_its_declared_column_cannot_hold_is_a_clear_error(operator):
+    async def charges(request):
+        charge = {"id": "ch_1", "object": "charge", "created": 1, "amount": 12.5}
+        return JSONResponse({"object": "list", "data": [charge], "has_more": False})
+
+    with running(Starlette(routes=[Route("/v1/charges", charges)])) as url:
+        connect(operator, url, streams="charges")
+        with pytest.raises(AtsparkError, match=r"/v1/charges: .* double values for 'amount'"):
+            ingest(operator, "acme", "stripe")

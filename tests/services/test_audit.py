@@ -10,7 +10,7 @@ from governance.store.models import AuditEvent, DataKey
 from services import identity, tenants
 from services.context import ServiceContext
 from services.queries import run_query
-from tests.fixtures.platform import acting_as
+from tests.fixtures.platform import acting_as, tenant_with_deals
 
 
 def chain(operator, chain_id: str) -> list[AuditEvent]:
@@ -20,9 +20,8 @@ def chain(operator, chain_id: str) -> list[AuditEvent]:
 
 @pytest.fixture
 def acme(any_operator):
-    tenant = tenants.create_tenant(any_operator, "acme")
-    with any_operator.platform.warehouse(tenant.id, "acme").write() as connection:
-        connection.execute("CREATE TABLE acme.deals AS SELECT 1 AS id")
+    """Tenant ``acme`` with its deals and an owner, on each control-plane backend in turn."""
+    tenant_with_deals(any_operator)
     identity.add_user(any_operator, "acme", "boss@acme.io", ["owner"])
     return any_operator
 

@@ -32,10 +32,10 @@ OPERATIONS: dict[str, Callable[[ServiceContext], object]] = {
 
 
 @pytest.fixture
-def acme(operator):
-    tenant = tenants.create_tenant(operator, "acme")
-    with operator.platform.warehouse(tenant.id, "acme").write() as connection:
-        connection.execute("CREATE TABLE acme.deals AS SELECT 1 AS id")
+def acme(acme):
+    """Tenant ``acme`` with its deals and, for every permission, a user whose role has it and
+    one whose role has every other permission."""
+    operator = acme
     for permission in OPERATIONS:
         # data.export is about what leaves the platform: exporting a result also reads it.
         granted = [permission, "data.read"] if permission == "data.export" else [permission]

@@ -177,7 +177,12 @@ class _Sandbox:
         try:
             self._authenticate(request)
             self.recent.append(
-                {"method": request.method, "path": request.url.path, "query": request.url.query}
+                {
+                    "method": request.method,
+                    "path": request.url.path,
+                    "query": request.url.query,
+                    "stripe_version": request.headers.get("stripe-version", ""),
+                }
             )
             if request.method != "GET":
                 raise _ApiError(

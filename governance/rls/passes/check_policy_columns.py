@@ -15,12 +15,16 @@ from governance.rls.passes.render_predicates import InvalidPredicate, is_slot, p
 
 
 def check_policy_columns(
-    reader: Reader, columns: Mapping[str, Collection[str]], dialect: str
-) -> None:
-    """Raise QueryRefused if a policy of ``reader`` names a column its table does not have."""
-    if reader.unrestricted:
-        return
-    folded = {table.lower(): {c.lower() for c in names} for table, names in columns.items()}
+    expression: exp.Expr,
+    reader: Reader,
+    tables: Collection[str] | Mapping[str, Collection[str]],
+    dialect: str,
+) -> exp.Expr:
+    """Return ``expression`` unless a policy of ``reader`` names a column its table does not
+    have; ``tables`` without their columns (a plain collection) leave nothing to check."""
+    if reader.unrestricted or not isinstance(tables, Mapping):
+        return expression
+    folded = {table.lower(): {c.lower() for c in names} for table, names in tables.items()}
     for rule in reader.policies:
         known = folded.get(rule.table.lower())
         if known is None:
@@ -40,3 +44,4 @@ def check_policy_columns(
                 f"row policy {rule.name!r} on {rule.table} is invalid: it names a column the "
                 "table does not have",
             )
+    return expression

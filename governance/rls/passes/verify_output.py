@@ -55,14 +55,15 @@ class VerifiedOutput:
 
 
 def verify_output(
-    compiled: exp.Expr,
-    sql: str,
+    expression: exp.Expr,
     dialect: str,
     reader: Reader,
     tables: Collection[str],
     predicates: PolicyPredicates | None = None,
 ) -> VerifiedOutput:
-    """Verify that ``sql``, generated from ``compiled``, is safe to run for ``reader``."""
+    """The SQL of ``expression``, the tree the compiler built, once verified safe for ``reader``."""
+    compiled = expression
+    sql = generate(compiled, dialect, copy=True)  # the tree stays as built, to compare with
     try:
         parsed = read_back(sql, dialect)
     except QueryRefused:

@@ -17,13 +17,13 @@ schema in one or the other. Item numbers refer to /work/shared/research/rls-bypa
 import re
 from collections import Counter
 from collections.abc import Iterator
-from dataclasses import dataclass
 
 import duckdb
 import pytest
 
 from governance.rls.compiler import compile_query
 from governance.rls.context import PolicyRule, QueryRefused, Reader
+from tests.fixtures.visible_copy import VisibleCopy, multiset
 from tests.governance.rls.engine import engine_checked
 
 TENANT = "acme"
@@ -88,19 +88,14 @@ def alice_sees(table: str, row: tuple[object, ...]) -> bool:
 # ------------------------------------------------------------------ the database
 
 
-@dataclass
-class Database:
-    root: duckdb.DuckDBPyConnection
-    full: duckdb.DuckDBPyConnection  # USE warehouse.acme: every row
-    copy: duckdb.DuckDBPyConnection  # USE visible_copy.acme: ALICE's rows only
-    main: duckdb.DuckDBPyConnection  # USE warehouse (schema main), as production does
+class Database(VisibleCopy):
+    """The oracle (``full``: every row; ``copy``: ALICE's rows only), and ``main``, a cursor on
+    ``warehouse`` (schema main), as production opens it."""
 
-
-def _create(connection: duckdb.DuckDBPyConnection, table: str, columns: str, rows) -> None:
-    connection.execute(f"CREATE TABLE {table} ({columns})")
-    if rows:
-        placeholders = ", ".join("?" for _ in rows[0])
-        connection.executemany(f"INSERT INTO {table} VALUES ({placeholders})", list(rows))
+    def __init__(self) -> None:
+        super().__init__()
+        self.main = self.root.cursor()
+        self.main.execute("USE warehouse")
 
 
 ORDER_COLUMNS = (
@@ -108,36 +103,32 @@ ORDER_COLUMNS = (
 )
 CUSTOMER_COLUMNS = "id INTEGER, region VARCHAR, name VARCHAR, email VARCHAR"
 EVENT_COLUMNS = "id INTEGER, customer_id INTEGER, kind VARCHAR"
+DECOY = "(9, 'eu', 'alice@acme.io', 1.0, 'CANARY-DECOY', 1)"
 
 
 @pytest.fixture(scope="module")
 def db() -> Iterator[Database]:
-    root = duckdb.connect(config={"threads": 1})
-    root.execute(
-        "ATTACH ':memory:' AS warehouse; ATTACH ':memory:' AS visible_copy;"
-        "CREATE SCHEMA warehouse.acme; CREATE SCHEMA warehouse.other_tenant;"
-        "CREATE SCHEMA visible_copy.acme"
-    )
-    for catalog, keep in (("warehouse", lambda t, r: True), ("visible_copy", alice_sees)):
-        orders = [r for r in ORDERS if keep("orders", r)]
-        customers = [r for r in CUSTOMERS if keep("customers", r)]
-        events = [r for r in EVENTS if keep("events", r)]
-        _create(root, f"{catalog}.acme.orders", ORDER_COLUMNS, orders)
-        _create(root, f"{catalog}.acme.customers", CUSTOMER_COLUMNS, customers)
-        _create(root, f"{catalog}.acme.events", EVENT_COLUMNS, events)
-    _create(root, "warehouse.acme.secrets", "id INTEGER, value VARCHAR", [(1, "the-secret")])
+    db = Database()
+    tables = {
+        "orders": (ORDER_COLUMNS, ORDERS),
+        "customers": (CUSTOMER_COLUMNS, CUSTOMERS),
+        "events": (EVENT_COLUMNS, EVENTS),
+    }
+    for table, (columns, rows) in tables.items():
+        db.create(table, columns, rows, [row for row in rows if alice_sees(table, row)])
+    db.create("secrets", "id INTEGER, value VARCHAR", [(1, "the-secret")], None)
     # A loaded table whose (struct) column happens to carry the compiler's row alias as its name.
-    root.execute("CREATE TABLE warehouse.acme.profiles AS SELECT {'owner': 'u1'} AS __rls, 1 AS id")
-    decoy = [(9, "eu", "alice@acme.io", 1.0, "CANARY-DECOY", 1)]
+    db.root.execute(
+        "CREATE TABLE warehouse.acme.profiles AS SELECT {'owner': 'u1'} AS __rls, 1 AS id"
+    )
+    db.root.execute("CREATE SCHEMA warehouse.other_tenant")
     for table in ("warehouse.other_tenant.orders", "warehouse.main.orders", "memory.main.orders"):
-        _create(root, table, ORDER_COLUMNS, decoy)
-    full, copy, main = root.cursor(), root.cursor(), root.cursor()
-    full.execute("USE warehouse.acme")
-    copy.execute("USE visible_copy.acme")
-    main.execute("USE warehouse")
-    yield Database(root, full, copy, main)
-    for connection in (main, copy, full, root):
-        connection.close()
+        db.root.execute(
+            f"CREATE TABLE {table} ({ORDER_COLUMNS}); INSERT INTO {table} VALUES {DECOY}"
+        )
+    yield db
+    db.main.close()
+    db.close()
 
 
 # ------------------------------------------------------------------ helpers
@@ -159,11 +150,22 @@ def leaks(rows: list[tuple[object, ...]]) -> list[str]:
     return [canary for canary in CANARIES if canary in text]
 
 
-def governed(db: Database, sql: str, reader: Reader = ALICE) -> list[tuple[object, ...]]:
-    compiled = compile_query(sql, "duckdb", reader, VISIBLE_TABLES)
-    rows = db.full.execute(engine_checked(compiled, reader, VISIBLE_TABLES)).fetchall()
+def governed_sql(sql: str, reader: Reader = ALICE) -> str:
+    """``sql`` compiled for ``reader`` and checked by DuckDB's parser, as the governed path runs
+    it."""
+    return engine_checked(
+        compile_query(sql, "duckdb", reader, VISIBLE_TABLES), reader, VISIBLE_TABLES
+    )
+
+
+def shows_nothing_hidden(rows: list[tuple[object, ...]], reader: Reader, sql: str) -> None:
     if not reader.unrestricted:
         assert not leaks(rows), f"hidden values in the result of {sql!r}: {leaks(rows)}"
+
+
+def governed(db: Database, sql: str, reader: Reader = ALICE) -> list[tuple[object, ...]]:
+    rows = db.full.execute(governed_sql(sql, reader)).fetchall()
+    shows_nothing_hidden(rows, reader, sql)
     return rows
 
 
@@ -171,18 +173,9 @@ def same_as_visible_copy(
     db: Database, sql: str, *, ordered: bool = False, reader: Reader = ALICE
 ) -> list[tuple]:
     """Assert ALICE's governed result equals the original query's result on her visible copy."""
-    expected = db.copy.execute(sql).fetchall()
-    actual = governed(db, sql, reader)
-    if ordered:
-        assert actual == expected, sql
-    else:
-        assert multiset(actual) == multiset(expected), sql
-    return actual
-
-
-def multiset(rows: list[tuple[object, ...]]) -> Counter[str]:
-    """Rows as a multiset (by ``repr``: lists and structs are not hashable)."""
-    return Counter(repr(row) for row in rows)
+    rows = db.same_rows(sql, governed_sql(sql, reader), ordered)
+    shows_nothing_hidden(rows, reader, sql)
+    return rows
 
 
 def visible(table: str) -> list[tuple[object, ...]]:
@@ -1055,7 +1048,7 @@ def test_forged_compiler_output_is_refused_by_both_barriers(db: Database, sql: s
 
     as_built = Dialect.get_or_raise("duckdb").parse(sql)[0]
     with pytest.raises(QueryRefused, match="could not be compiled safely"):
-        verify_output(as_built, sql, "duckdb", ALICE, VISIBLE_TABLES)
+        verify_output(as_built, "duckdb", ALICE, VISIBLE_TABLES)
     wrappers = compile_query("SELECT * FROM orders", "duckdb", ALICE, VISIBLE_TABLES).wrappers
     with pytest.raises(QueryRefused, match="could not be run safely"):
         check_read(sql, schema=TENANT, tables=VISIBLE_TABLES, wrappers=wrappers)

@@ -6,10 +6,8 @@ in Python, independently of the compiler). The compiled query run over every row
 what the original query returns over the visible copy.
 """
 
-from collections import Counter
 from collections.abc import Iterator
 
-import duckdb
 import pytest
 import sqlglot
 
@@ -20,6 +18,7 @@ from governance.rls.passes.functions_allowed import (
     ALLOWED_FUNCTION_CLASSES,
     refusal_for,
 )
+from tests.fixtures.visible_copy import VisibleCopy
 from tests.governance.rls.engine import engine_checked
 
 VISIBLE_TABLES = ("orders", "customers", "invoices", "events")
@@ -88,21 +87,11 @@ SCHEMAS = {
 }
 
 
-def _create(connection: duckdb.DuckDBPyConnection, catalog: str, rows: dict) -> None:
-    connection.execute(f"CREATE SCHEMA {catalog}.acme")
-    for name, columns in SCHEMAS.items():
-        connection.execute(f"CREATE TABLE {catalog}.acme.{name} ({columns})")
-        for row in rows.get(name, ()):
-            marks = ", ".join("?" for _ in row)
-            connection.execute(f"INSERT INTO {catalog}.acme.{name} VALUES ({marks})", list(row))
-
-
-class Warehouse:
+class Warehouse(VisibleCopy):
     """Every row (``full``) and the reader's visible copy (``visible``) side by side."""
 
     def __init__(self) -> None:
-        self.root = duckdb.connect(config={"threads": 1})
-        self.root.execute("ATTACH ':memory:' AS visible")
+        super().__init__(full="memory", copy="visible")
         everything = {
             "orders": ORDERS,
             "customers": CUSTOMERS,
@@ -110,21 +99,13 @@ class Warehouse:
             "events": EVENTS,
             "secrets": SECRETS,
         }
-        _create(self.root, "memory", everything)
-        _create(self.root, "visible", visible_rows(READER))
-        self.full = self.root.cursor()
-        self.full.execute("USE memory.acme")
-        self.visible = self.root.cursor()
-        self.visible.execute("USE visible.acme")
+        seen = visible_rows(READER)
+        for name, columns in SCHEMAS.items():
+            self.create(name, columns, everything[name], seen.get(name, ()))
 
     def compare(self, sql: str, reader: Reader = READER, ordered: bool = False) -> CompiledQuery:
         compiled = compile_query(sql, "duckdb", reader, VISIBLE_TABLES)
-        expected = self.visible.execute(sql).fetchall()
-        actual = self.full.execute(engine_checked(compiled, reader, VISIBLE_TABLES)).fetchall()
-        if ordered:
-            assert actual == expected, compiled.sql
-        else:
-            assert Counter(actual) == Counter(expected), compiled.sql
+        self.same_rows(sql, engine_checked(compiled, reader, VISIBLE_TABLES), ordered)
         return compiled
 
 
@@ -132,7 +113,7 @@ class Warehouse:
 def warehouse() -> Iterator[Warehouse]:
     house = Warehouse()
     yield house
-    house.root.close()
+    house.close()
 
 
 def refusal(sql: str, dialect: str = "duckdb", reader: Reader = READER) -> str:

@@ -32,6 +32,7 @@ from hypothesis import strategies as st
 
 from governance.rls.compiler import compile_query
 from governance.rls.context import PolicyRule, QueryRefused, Reader
+from tests.fixtures.visible_copy import VisibleCopy
 from tests.governance.rls.engine import engine_checked
 
 TENANT = "acme"
@@ -40,11 +41,10 @@ COPY_CATALOG = "visible_copy"
 
 settings.register_profile(
     "rls-differential",
-    database=None,
+    parent=settings.get_profile("atspark"),
     deadline=None,
     # ~2,100 cases across the three tests; raise it for a deeper run, e.g. RLS_EXAMPLES=20000.
     max_examples=int(os.environ.get("RLS_EXAMPLES", "700")),
-    print_blob=True,
     suppress_health_check=[HealthCheck.too_slow, HealthCheck.data_too_large],
 )
 PROFILE = settings.get_profile("rls-differential")
@@ -765,46 +765,21 @@ def case_strategy(draw: st.DrawFn, family: str) -> Case:
 # ------------------------------------------------------------------ running both sides
 
 
-@dataclass
-class Database:
-    root: duckdb.DuckDBPyConnection
-    full: duckdb.DuckDBPyConnection
-    visible: duckdb.DuckDBPyConnection
+class Database(VisibleCopy):
+    """The oracle: ``full`` over every row, ``copy`` over the rows a case's reader may see."""
 
     def load(self, tables: Sequence[Table], reader: Reader) -> None:
-        statements = [
-            f"DROP SCHEMA IF EXISTS {FULL_CATALOG}.{TENANT} CASCADE",
-            f"DROP SCHEMA IF EXISTS {COPY_CATALOG}.{TENANT} CASCADE",
-            f"CREATE SCHEMA {FULL_CATALOG}.{TENANT}",
-            f"CREATE SCHEMA {COPY_CATALOG}.{TENANT}",
-        ]
+        self.reset()
         for table in tables:
-            full = f"{FULL_CATALOG}.{TENANT}.{table.name}"
             columns = ", ".join(f"{name} {type_}" for name, type_ in table.columns)
-            statements.append(f"CREATE TABLE {full} ({columns})")
-            if table.rows:
-                values = ", ".join(
-                    "(" + ", ".join(literal(v) for v in row) + ")" for row in table.rows
-                )
-                statements.append(f"INSERT INTO {full} VALUES {values}")
-            statements.append(
-                f"CREATE TABLE {COPY_CATALOG}.{TENANT}.{table.name} AS "
-                f"SELECT * FROM {full} WHERE {visible_filter(table.name, reader)}"
-            )
-        self.root.execute(";\n".join(statements))
+            self.create(table.name, columns, table.rows, visible_filter(table.name, reader))
 
 
 @pytest.fixture(scope="module")
 def database() -> Iterator[Database]:
-    root = duckdb.connect(config={"threads": 1, "memory_limit": "1GB"})
-    for catalog in (FULL_CATALOG, COPY_CATALOG):
-        root.execute(f"ATTACH ':memory:' AS {catalog}; CREATE SCHEMA {catalog}.{TENANT}")
-    full, visible = root.cursor(), root.cursor()
-    full.execute(f"USE {FULL_CATALOG}.{TENANT}")
-    visible.execute(f"USE {COPY_CATALOG}.{TENANT}")
-    yield Database(root, full, visible)
-    for connection in (visible, full, root):
-        connection.close()
+    database = Database(TENANT, FULL_CATALOG, COPY_CATALOG, memory_limit="1GB")
+    yield database
+    database.close()
 
 
 Outcome = tuple[str, object]
@@ -839,7 +814,7 @@ def check(database: Database, case: Case) -> None:
         note(f"table {table.name} {table.columns}: {list(table.rows)}")
     note(f"query: {case.sql}")
     database.load(case.tables, case.reader)
-    expected = run(database.visible, case.sql)
+    expected = run(database.copy, case.sql)
     if expected[0] == "error":
         event("original errors on the visible copy", str(expected[1]).split(":")[0])
     else:
@@ -869,7 +844,7 @@ def check(database: Database, case: Case) -> None:
         # outcome shows no value only hidden rows hold (checked above for errors), and where
         # the compiled query runs cleanly over the visible copy too, the rows agree.
         event(f"original {expected[0]}, governed {actual[0]}: plan difference")
-        on_copy = run(database.visible, compiled.sql)
+        on_copy = run(database.copy, compiled.sql)
         if actual[0] == on_copy[0] == "rows":
             assert_same_rows(case, actual[1], on_copy[1], context)
         elif actual[0] == "rows":

@@ -3,17 +3,21 @@
 Fixture format, in the spirit of sqlglot's ``tests/fixtures/optimizer/*.sql``: cases are
 separated by blank lines; in a case, ``# key: value`` lines set options (``title`` names the
 case; ``dialect`` defaults to duckdb; ``table`` is the policy's table in render_predicates;
+``policy`` adds a ``<table>: <predicate>`` policy to the reader in check_policy_columns;
 ``reader`` is ``restricted`` (default) or ``unrestricted``), then come exactly two lines: the
 input and the expected output. The expected output is SQL, or ``REFUSED: <message>`` when the
 pass must refuse (followed by ``[<detail>]`` when the refusal carries audit-only detail;
 ``INVALID: <message>`` for a predicate). ``generate.sql`` runs the whole
-compiler; ``verify_output.sql`` takes generated SQL as its input; ``round_trip.sql`` runs the
-whole compiler and checks its SQL parses back to the tree it built (see ``test_round_trip``).
+compiler; ``verify_output.sql`` takes the tree a compiler could have built, written as SQL;
+``round_trip.sql`` runs the whole compiler and checks its SQL parses back to the tree it built
+(see ``test_round_trip``). ``test_every_pass_of_the_compiler_has_fixtures`` iterates the
+compiler's own ``PASSES``.
 
 Every pass is run after the passes it depends on (parsing, at least). For resolve_tables the
 output lists the tenant tables it marked, as ``<sql>  -- tables: a, b``.
 """
 
+import dataclasses
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from pathlib import Path
@@ -22,12 +26,13 @@ import pytest
 from sqlglot import exp
 from sqlglot.dialects.dialect import Dialect
 
-from governance.rls.compiler import compile_query
+from governance.rls.compiler import PASSES, compile_query
 from governance.rls.context import PolicyRule, QueryRefused, Reader
 from governance.rls.passes.apply_policies import apply_policies
 from governance.rls.passes.canonicalize import canonicalize
 from governance.rls.passes.check_constructs import check_constructs
 from governance.rls.passes.check_functions import check_functions
+from governance.rls.passes.check_policy_columns import check_policy_columns
 from governance.rls.passes.check_size import check_size
 from governance.rls.passes.check_types import check_types
 from governance.rls.passes.generate import generate
@@ -42,6 +47,11 @@ from governance.rls.trees import first_difference
 
 FIXTURES = Path(__file__).parent / "fixtures"
 TABLES = ("orders", "customers", "invoices")
+COLUMNS = {
+    "orders": ("id", "owner", "region", "amount"),
+    "customers": ("id", "email"),
+    "invoices": ("id", "total"),
+}
 READER = Reader(
     tenant_schema="acme",
     user_id="u1",
@@ -184,12 +194,24 @@ def run_round_trip(case: Case) -> str:
 
 def run_verify_output(case: Case) -> str:
     compiled = Dialect.get_or_raise(case.dialect).parse(case.given)[0]  # as the compiler built it
-    return verify_output(compiled, case.given, case.dialect, _reader(case), TABLES).sql
+    return verify_output(compiled, case.dialect, _reader(case), TABLES).sql
 
 
-PASSES: dict[str, Callable[[Case], str]] = {
+def run_check_policy_columns(case: Case) -> str:
+    """``# policy: <table>: <predicate>`` adds a policy to the reader; the tables' columns are
+    ``COLUMNS``."""
+    reader = _reader(case)
+    if "policy" in case.options:
+        table, _, predicate = case.options["policy"].partition(":")
+        added = PolicyRule("fixture", table.strip(), predicate.strip())
+        reader = dataclasses.replace(reader, policies=(*reader.policies, added))
+    return generate(check_policy_columns(_parsed(case), reader, COLUMNS, case.dialect), "duckdb")
+
+
+RUNNERS: dict[str, Callable[[Case], str]] = {
     "parse_one_statement": run_parse_one_statement,
     "check_size": run_check_size,
+    "check_policy_columns": run_check_policy_columns,
     "refuse_writes": run_refuse_writes,
     "refuse_unsafe_sources": run_refuse_unsafe_sources,
     "check_functions": run_check_functions,
@@ -205,12 +227,12 @@ PASSES: dict[str, Callable[[Case], str]] = {
     "round_trip": run_round_trip,
 }
 
-CASES = [case for name in PASSES for case in read_cases(name)]
+CASES = [case for name in RUNNERS for case in read_cases(name)]
 
 
 def outcome(case: Case) -> str:
     try:
-        return PASSES[case.file](case)
+        return RUNNERS[case.file](case)
     except QueryRefused as refusal:
         return f"REFUSED: {refusal}" + (f" [{refusal.detail}]" if refusal.detail else "")
 
@@ -220,6 +242,6 @@ def test_fixture(case: Case) -> None:
     assert outcome(case) == case.expected
 
 
-def test_every_pass_has_fixtures() -> None:
-    for name in PASSES:
-        assert any(case.file == name for case in CASES), name
+def test_every_pass_of_the_compiler_has_fixtures() -> None:
+    for rule in PASSES:
+        assert any(case.file == rule.__name__ for case in CASES), rule.__name__
