@@ -1,10 +1,12 @@
 """The connector SDK: what a connector declares and what it hands to a pipeline."""
 
+import os
 from abc import ABC, abstractmethod
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import ClassVar
+from urllib.parse import urlsplit
 
 from dlt.extract.source import DltSource
 
@@ -21,11 +23,44 @@ class StreamSpec:
 
 
 @dataclass(frozen=True)
+class LocalFiles:
+    """Where on this machine a connection may read files.
+
+    Its own folder (``home``, the tenant's upload area: relative paths start there), and the
+    ``roots`` an operator allows, except anything under ``off_limits`` (the platform's own state:
+    keys, control plane, other tenants' uploads). Paths are compared resolved: links followed,
+    ``..`` collapsed.
+    """
+
+    home: Path | None = None
+    roots: tuple[Path, ...] = ()
+    off_limits: tuple[Path, ...] = ()
+
+    @property
+    def folders(self) -> tuple[Path, ...]:
+        """Every folder the connection may read in, its own first."""
+        return (*((self.home,) if self.home else ()), *self.roots)
+
+    def allows(self, resolved: str) -> bool:
+        """Whether the resolved path ``resolved`` is one the connection may read."""
+        if self.home is not None and _within(resolved, self.home):
+            return True
+        return any(_within(resolved, root) for root in self.roots) and not any(
+            _within(resolved, place) for place in self.off_limits
+        )
+
+
+def _within(resolved: str, folder: Path) -> bool:
+    real = os.path.realpath(folder)
+    return os.path.commonpath([resolved, real]) == real
+
+
+@dataclass(frozen=True)
 class Runtime:
     """What the platform's settings tell a connector about where it runs."""
 
-    file_roots: tuple[Path, ...] = ()
-    """The local directories the connection may read files in; none: no local file at all."""
+    local_files: LocalFiles = field(default_factory=LocalFiles)
+    """Where it may read local files; by default nowhere."""
     aws_endpoint_url: str | None = None
     """An AWS-compatible server to use instead of AWS (``ATSPARK_AWS_ENDPOINT_URL``)."""
 
@@ -89,6 +124,18 @@ class HttpConnector(Connector, ABC):
     @classmethod
     def base_url(cls, connection: ConnectionSpec) -> str:
         return connection.config.get("base_url", cls.default_base_url).rstrip("/")
+
+    def validate(self, connection: ConnectionSpec) -> None:
+        """The fields, and a ``base_url`` that is an http or https URL of a host."""
+        super().validate(connection)
+        given = connection.config.get("base_url")
+        if given is not None:
+            url = urlsplit(given.strip())
+            if url.scheme not in ("http", "https") or not url.hostname:
+                raise AtsparkError(
+                    f"connector {self.name!r} needs a base_url like https://host[:port], "
+                    f"not {given!r}"
+                )
 
 
 def _check_fields(

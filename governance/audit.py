@@ -19,6 +19,8 @@ from sqlalchemy.orm import Session
 
 from governance.store.models import AuditEvent, utcnow
 
+ACTOR_LENGTH = AuditEvent.actor.type.length
+
 GENESIS = "0" * 64
 PLATFORM_CHAIN = "platform"
 _ATTEMPTS = 5
@@ -55,9 +57,15 @@ def append(
     """Append an event to ``chain`` in ``session``'s transaction; returns its sequence number.
 
     Concurrent writers race for the next sequence number (SQLite serializes them; PostgreSQL's
-    unique index stops the second): the loser retries on the new head inside a savepoint.
+    unique index stops the second): the loser retries on the new head inside a savepoint. An
+    actor as given (an unknown user) is cut to the column's length, so the event is never lost.
     """
-    fields = {"actor": actor, "action": action, "outcome": outcome, "context": dict(context)}
+    fields = {
+        "actor": actor[:ACTOR_LENGTH],
+        "action": action,
+        "outcome": outcome,
+        "context": dict(context),
+    }
     for _ in range(_ATTEMPTS):
         head = session.execute(
             select(AuditEvent.sequence, AuditEvent.hash)

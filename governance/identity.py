@@ -15,8 +15,8 @@ from governance.names import check_identifier
 from governance.permissions import BUILTIN_ROLES, PERMISSIONS
 from governance.store.models import Group, Role, Tenant, User, UserAttribute
 
-_EMAIL = re.compile(r"^[^@\s]+@[^@\s]+\.[^@\s]+$")
-_ATTRIBUTE_KEY = re.compile(r"^[A-Za-z_][A-Za-z0-9_]{0,79}$")
+_EMAIL = re.compile(r"[^@\s]+@[^@\s]+\.[^@\s]+")
+_ATTRIBUTE_KEY = re.compile(r"[A-Za-z_][A-Za-z0-9_]{0,79}")
 
 
 @dataclass(frozen=True)
@@ -51,7 +51,7 @@ def create_builtin_roles(session: Session, tenant_id: str) -> None:
 
 def normalize_email(email: str) -> str:
     normalized = email.strip().lower()
-    if not _EMAIL.match(normalized) or len(normalized) > 320:
+    if not _EMAIL.fullmatch(normalized) or len(normalized) > 320:
         raise AtsparkError(f"invalid email address {email!r}")
     return normalized
 
@@ -91,7 +91,7 @@ def named_groups(session: Session, tenant: Tenant, names: Sequence[str]) -> list
 def _attribute_rows(attributes: Mapping[str, Sequence[str]]) -> list[UserAttribute]:
     rows = []
     for key, values in attributes.items():
-        if not _ATTRIBUTE_KEY.match(key):
+        if not _ATTRIBUTE_KEY.fullmatch(key):
             raise AtsparkError(f"invalid attribute key {key!r}: use letters, digits and _")
         rows.extend(UserAttribute(key=key, value=value) for value in dict.fromkeys(values))
     return rows

@@ -4,7 +4,7 @@ import re
 
 from governance.errors import AtsparkError
 
-_IDENTIFIER = re.compile(r"^[a-z][a-z0-9_]{0,38}[a-z0-9]$|^[a-z]$")
+_IDENTIFIER = re.compile(r"[a-z](?:[a-z0-9_]{0,38}[a-z0-9])?")
 RESERVED = frozenset(
     {"main", "memory", "system", "temp", "warehouse", "information_schema", "pg_catalog"}
 )
@@ -12,7 +12,7 @@ RESERVED = frozenset(
 
 def check_identifier(kind: str, value: str) -> str:
     """Return ``value`` if it is a safe lower-case identifier, else raise a clear error."""
-    if not _IDENTIFIER.match(value) or "__" in value:
+    if not _IDENTIFIER.fullmatch(value) or "__" in value:
         raise AtsparkError(
             f"invalid {kind} {value!r}: use 1-40 lower-case letters, digits and single "
             "underscores, starting with a letter"

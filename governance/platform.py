@@ -4,6 +4,7 @@ from functools import cached_property
 from pathlib import Path
 from typing import TYPE_CHECKING
 
+from governance.errors import AtsparkError
 from governance.settings import Settings
 
 if TYPE_CHECKING:
@@ -25,7 +26,13 @@ class Platform:
     def control_plane(self) -> "ControlPlane":
         from governance.store.db import ControlPlane
 
-        self.settings.home.mkdir(parents=True, exist_ok=True, mode=0o700)
+        home = self.settings.home
+        try:
+            home.mkdir(parents=True, exist_ok=True, mode=0o700)
+        except OSError as error:
+            raise AtsparkError(
+                f"ATSPARK_HOME {home} is not a directory atspark can use: {error.strerror}"
+            ) from None
         return ControlPlane(self.settings.control_plane_url)
 
     @cached_property

@@ -7,6 +7,7 @@ one raises ``SettingsError`` naming its variable.
 """
 
 import os
+import re
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, fields
 from functools import lru_cache
@@ -16,6 +17,7 @@ from typing import Any
 from governance.errors import AtsparkError
 
 ENV_PREFIX = "ATSPARK_"
+DEFAULT_HOME = Path(".atspark")
 TENANT_PLACEHOLDER = "{tenant}"
 
 
@@ -27,7 +29,7 @@ class SettingsError(AtsparkError):
 class Settings:
     """Platform configuration (environment variables prefixed ``ATSPARK_``)."""
 
-    home: Path = Path(".atspark")
+    home: Path = DEFAULT_HOME
     """State directory."""
     database_url: str | None = None
     """Control-plane SQLAlchemy URL; SQLite under home when unset."""
@@ -84,13 +86,11 @@ class Settings:
         """Scratch space for in-flight ingestion runs; emptied when each run ends."""
         return self.home / "runs"
 
-    def file_roots(self, tenant: str) -> tuple[Path, ...]:
-        """The local directories a ``files`` connection of ``tenant`` may read: its upload
-        area first (relative paths are taken from there), then ``files_roots``."""
-        configured = (
+    def files_roots_of(self, tenant: str) -> tuple[Path, ...]:
+        """``files_roots`` for ``tenant``: ``{tenant}`` replaced by its slug."""
+        return tuple(
             Path(str(root).replace(TENANT_PLACEHOLDER, tenant)) for root in self.files_roots
         )
-        return (self.upload_dir(tenant), *configured)
 
 
 def _optional_text(value: Any) -> str | None:
@@ -113,37 +113,53 @@ def _warehouse(value: Any) -> str:
     raise ValueError(f"must be 'duckdb' (the only warehouse backend available), not {value!r}")
 
 
-def _positive(kind: type) -> Callable[[Any], Any]:
+def _at_least(kind: type, minimum: float) -> Callable[[Any], Any]:
+    """A converter to ``kind`` of plain decimal numbers (``300``, ``0.5``) from ``minimum`` up."""
+
     def convert(value: Any) -> Any:
-        try:
-            number = kind(value)
-        except (TypeError, ValueError):
-            raise ValueError(f"must be a positive {kind.__name__}, not {value!r}") from None
-        if number <= 0:
-            raise ValueError(f"must be a positive {kind.__name__}, not {value!r}")
-        return number
+        text = str(value).strip()
+        if not _DECIMAL[kind].fullmatch(text) or kind(text) < minimum:
+            raise ValueError(f"must be a {_NUMBER[kind]} of at least {minimum:g}, not {value!r}")
+        return kind(text)
 
     return convert
 
 
+_DECIMAL = {int: re.compile(r"[0-9]+"), float: re.compile(r"[0-9]+(?:\.[0-9]+)?")}
+_NUMBER = {int: "whole number", float: "number"}
+
+
+def _home(value: Any) -> Path:
+    """The state directory; empty means the default, never the working directory itself."""
+    return Path(str(value).strip() or DEFAULT_HOME).expanduser()
+
+
+def _database_url(value: Any) -> str | None:
+    url = _optional_text(value)
+    if url is not None and url.startswith("sqlite") and ":memory:" in url:
+        raise ValueError("must name a database that persists, not an in-memory SQLite one")
+    return url
+
+
 def _paths(value: Any) -> tuple[Path, ...]:
     parts = value.split(os.pathsep) if isinstance(value, str) else value
-    roots = tuple(Path(part).expanduser() for part in map(str, parts) if part.strip())
-    relative = [str(root) for root in roots if not root.is_absolute()]
-    if relative:
-        raise ValueError(f"must list absolute directories, not {', '.join(relative)}")
+    given = [str(part).strip() for part in parts if str(part).strip()]
+    roots = tuple(Path(part).expanduser() for part in given)
+    for text, root in zip(given, roots, strict=True):
+        if not root.is_absolute() or ".." in root.parts:
+            raise ValueError(f"must list absolute directories without '..', not {text!r}")
     return roots
 
 
 _CONVERTERS: dict[str, Callable[[Any], Any]] = {
-    "home": lambda value: Path(value).expanduser(),
-    "database_url": _optional_text,
+    "home": _home,
+    "database_url": _database_url,
     "kms": _kms,
     "aws_endpoint_url": _optional_text,
     "aws_region": str,
     "warehouse": _warehouse,
-    "data_key_cache_seconds": _positive(float),
-    "data_key_cache_uses": _positive(int),
+    "data_key_cache_seconds": _at_least(float, 1),
+    "data_key_cache_uses": _at_least(int, 1),
     "files_roots": _paths,
 }
 

@@ -17,10 +17,15 @@ class _RoutineSchemaNotices(logging.Filter):
 
     API objects carry every field, often null: dlt warns about each column a load left all-null
     (it appears once a value arrives, and the schema-drift check reports it then) and about each
-    Arrow batch whose inferred types differ from the schema's (dlt keeps the schema's).
+    Arrow batch whose inferred types differ from the schema's (dlt keeps the schema's); and when
+    a resource fails, about its extract threads not joining at once (the failure is reported).
     """
 
-    ROUTINE = ("did not receive any data during this load", "several column hints were different")
+    ROUTINE = (
+        "did not receive any data during this load",
+        "several column hints were different",
+        "could not be completed in",
+    )
 
     def filter(self, record: logging.LogRecord) -> bool:
         message = record.getMessage()

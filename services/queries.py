@@ -8,7 +8,9 @@ from governance.governed_query import LIMITS, GovernedReads, QueryResult
 from governance.platform import Platform
 from governance.readers import reader_for
 from governance.warehouse.read_workers import ReadLimits
+from services import exports
 from services.context import ServiceContext
+from services.exports import Export
 from services.operations import operation
 
 
@@ -19,21 +21,40 @@ def governed_reads(platform: Platform) -> GovernedReads:
 
 
 def run_query(
-    ctx: ServiceContext, tenant: str, sql: str, limits: ReadLimits = LIMITS, *, export: bool = False
+    ctx: ServiceContext, tenant: str, sql: str, limits: ReadLimits = LIMITS
 ) -> QueryResult:
-    """Run ``sql`` as the context's tenant user, through the governed path.
+    """Run ``sql`` as the context's tenant user, through the governed path (needs ``data.read``).
 
-    Needs ``data.read``, and ``data.export`` when the result leaves the platform as a file.
     Every attempt is audited: the SQL as given and as executed, the tables and policies it read,
     its row count and duration, or why it was refused or failed.
     """
+    return _governed(ctx, tenant, sql, limits, None)
+
+
+def export_query(
+    ctx: ServiceContext, tenant: str, sql: str, export: Export, limits: ReadLimits = LIMITS
+) -> QueryResult:
+    """Run ``sql`` as ``run_query`` does and write the result to ``export``'s destination.
+
+    Needs ``data.export`` too. The destination is checked before the query runs; the audit
+    event names it, and says ``ok`` only once the file is written.
+    """
+    return _governed(ctx, tenant, sql, limits, export)
+
+
+def _governed(
+    ctx: ServiceContext, tenant: str, sql: str, limits: ReadLimits, export: Export | None
+) -> QueryResult:
     started = time.perf_counter()
-    with operation(ctx, "query.export" if export else "query", tenant) as op:
+    with operation(ctx, "query" if export is None else "query.export", tenant) as op:
         op.note(sql=sql)
         try:
+            if export is not None:
+                op.note(destination=str(export.destination))
             with op.unit("data.read", records=False) as work:
-                if export:
+                if export is not None:
                     work.require("data.export")
+                    export = exports.checked_destination(ctx.platform.settings, export)
                 if work.user is None:
                     raise PermissionDenied("queries run as one of the tenant's users (--as EMAIL)")
                 reader = reader_for(work.session, work.tenant_row, work.user)
@@ -45,6 +66,8 @@ def run_query(
                 sql_executed=query.sql, tables=list(query.tables), policies=list(query.policies)
             )
             result = reads.execute(compilation, limits)
+            if export is not None:
+                exports.write(result, export)
         finally:
             op.note(duration_ms=round((time.perf_counter() - started) * 1000, 3))
         op.record_outcome("ok", row_count=result.row_count, truncated=result.truncated)

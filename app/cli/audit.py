@@ -17,7 +17,7 @@ def list_(
     """List a tenant's audit events, oldest first."""
     from services import audit
 
-    context = as_user(as_) if as_ else operator()
+    context = operator() if as_ is None else as_user(as_)
     rows = [
         {
             "sequence": event.sequence,

@@ -1,8 +1,10 @@
-"""The ``atspark`` command: user mistakes become one clear line and exit status 1."""
+"""The ``atspark`` command: user mistakes become one clear line and exit status 1; a refusal
+(a refused query, a missing permission) exit status 2."""
 
 import sys
 
 import typer
+from typer._click.exceptions import ClickException, NoArgsIsHelpError
 
 from app.cli.audit import audit_app
 from app.cli.connections import connection_app
@@ -37,13 +39,36 @@ cli.command("sql")(sql_command)
 
 
 def main() -> None:
+    if any(_undecodable(argument) for argument in sys.argv[1:]):
+        _fail("arguments must be valid UTF-8 text")
     try:
-        cli()
+        status = cli(standalone_mode=False)
+    except NoArgsIsHelpError as usage:
+        usage.show()
+        status = 0
+    except ClickException as mistake:  # usage: an unknown option, a missing argument, ...
+        _fail(f"{mistake.format_message()} (see {_command(mistake)} --help)")
+    except typer.Abort:
+        _fail("aborted")
     except AtsparkError as error:
         if _is_refusal(error):
             _fail(f"refused: {error}", status=2)
-        else:
-            _fail(str(error))
+        _fail(str(error))
+    sys.exit(status if isinstance(status, int) else 0)
+
+
+def _undecodable(argument: str) -> bool:
+    """Bytes that are not UTF-8 reach Python as lone surrogates; no text may hold them."""
+    try:
+        argument.encode("utf-8")
+    except UnicodeEncodeError:
+        return True
+    return False
+
+
+def _command(mistake: ClickException) -> str:
+    context = getattr(mistake, "ctx", None)
+    return context.command_path if context is not None else "atspark"
 
 
 def _is_refusal(error: AtsparkError) -> bool:

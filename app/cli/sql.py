@@ -1,14 +1,9 @@
-"""``atspark sql``: run SQL as a user, through the governed path."""
+"""``atspark sql``: run SQL as a user, through the governed path; print it or export it."""
 
-import base64
-import csv
-import json
 import sys
-from datetime import date, datetime, time
-from decimal import Decimal
 from enum import StrEnum
 from pathlib import Path
-from typing import TYPE_CHECKING, Any, TextIO
+from typing import TYPE_CHECKING
 
 import typer
 from rich.table import Table
@@ -28,38 +23,23 @@ class SqlFormat(StrEnum):
     csv = "csv"
 
 
-def _plain(value: Any) -> Any:
-    """A value JSON can carry: numbers stay numbers, times become ISO 8601."""
-    if isinstance(value, Decimal):
-        return float(value)
-    if isinstance(value, datetime | date | time):
-        return value.isoformat()
-    if isinstance(value, bytes):
-        return base64.b64encode(value).decode()
-    return value
-
-
 def _shown(text: str) -> Text:
     """Data as plain text for a terminal: never Rich markup, control characters escaped."""
     return Text("".join(c if c.isprintable() or c in "\n\t" else f"\\x{ord(c):02x}" for c in text))
 
 
-def _write(result: "QueryResult", fmt: SqlFormat, out: TextIO) -> None:
-    rows = [[_plain(v) for v in row] for row in result.rows]
-    if fmt is SqlFormat.json:
-        document = {"columns": result.columns, "rows": rows, "row_count": len(rows)}
-        print(json.dumps(document), file=out)
-    elif fmt is SqlFormat.csv:
-        writer = csv.writer(out)
-        writer.writerow(result.columns)
-        writer.writerows(rows)
-    else:
+def _print(result: "QueryResult", fmt: SqlFormat) -> None:
+    from services.exports import ExportFormat, plain, write_rows
+
+    if fmt is SqlFormat.table:
         table = Table()
         for column in result.columns:
             table.add_column(_shown(column))
-        for row in rows:
-            table.add_row(*(_shown("" if v is None else str(v)) for v in row))
+        for row in result.rows:
+            table.add_row(*(_shown("" if v is None else str(plain(v))) for v in row))
         console.print(table)
+    else:
+        write_rows(result, ExportFormat(fmt.value), sys.stdout)
     if result.truncated:
         print(f"note: only the first {result.row_count} rows are shown", file=sys.stderr)
 
@@ -76,16 +56,17 @@ def sql_command(
     ),
 ) -> None:
     """Run SQL as a user: only the rows their policies admit."""
-    from services.queries import run_query
+    from services.exports import Export, ExportFormat
+    from services.queries import export_query, run_query
 
     if output is None:
-        result = run_query(as_user(as_), tenant, query)
-        _write(result, fmt or SqlFormat.table, sys.stdout)
+        _print(run_query(as_user(as_), tenant, query), fmt or SqlFormat.table)
         return
-    file_format = fmt or (SqlFormat.json if output.suffix.lower() == ".json" else SqlFormat.csv)
-    if file_format is SqlFormat.table:
+    if fmt is SqlFormat.table:
         raise AtsparkError("--output writes csv or json, not a table")
-    result = run_query(as_user(as_), tenant, query, export=True)
-    with output.open("w", newline="", encoding="utf-8") as exported:
-        _write(result, file_format, exported)
+    as_json = fmt is SqlFormat.json or (fmt is None and output.suffix.lower() == ".json")
+    export = Export(output, ExportFormat.json if as_json else ExportFormat.csv)
+    result = export_query(as_user(as_), tenant, query, export)
     console.print(f"exported {result.row_count} rows to {output}")
+    if result.truncated:
+        print(f"note: only the first {result.row_count} rows were exported", file=sys.stderr)

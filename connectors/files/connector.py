@@ -45,15 +45,15 @@ class FilesConnector(Connector):
             raise s3.partial_credentials_error()
         path = config.get("path", "").strip()
         if path and not s3.is_s3(path):
-            check_local_path(path, connection.runtime.file_roots)
+            check_local_path(path, connection.runtime.local_files)
 
     def source(self, connection: ConnectionSpec) -> DltSource:
         """Locate the files now (bad paths fail here); read each when dlt extracts it."""
-        config, roots = connection.config, connection.runtime.file_roots
+        config, access = connection.config, connection.runtime.local_files
         client = _LazyS3Client(connection)
-        files = locate(config["path"], parse_format_override(config.get("format")), client, roots)
+        files = locate(config["path"], parse_format_override(config.get("format")), client, access)
         primary_key = (config.get("primary_key") or "").strip() or None
-        return build_source(files, primary_key, client, roots)
+        return build_source(files, primary_key, client, access)
 
 
 class _LazyS3Client:

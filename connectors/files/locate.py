@@ -10,14 +10,14 @@ Local paths are read only inside the connection's roots (``connectors.files.root
 path is taken from the first, the tenant's upload area.
 """
 
-import glob
 import os
 import re
-from collections.abc import Callable, Iterable, Sequence
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
+from connectors.base import LocalFiles
 from connectors.files import roots as file_roots
 from connectors.files import s3
 from connectors.files.formats import EXTENSIONS, format_of, unsupported_extension
@@ -25,6 +25,7 @@ from connectors.files.naming import stream_name
 from governance.errors import AtsparkError, NotFoundError
 
 _GLOB_CHARS = re.compile(r"[*?\[]")
+MAX_FILES_LISTED = 100_000
 _SKIPPED_PREFIXES = (".", "_")
 
 
@@ -53,12 +54,12 @@ def locate(
     path: str,
     format_override: str | None,
     s3_client: Callable[[], Any],
-    roots: Sequence[Path],
+    access: LocalFiles,
 ) -> list[FileLocation]:
     """The files ``path`` names, one per stream, in a stable order.
 
-    ``s3_client`` is called (once) only when ``path`` is an ``s3://`` URI; a local path must
-    lie in one of ``roots``, and so must every file it matches.
+    ``s3_client`` is called (once) only when ``path`` is an ``s3://`` URI; a local path, and every
+    file it matches, must be one ``access`` allows.
     """
     path = path.strip()
     if not path:
@@ -66,43 +67,70 @@ def locate(
     if s3.is_s3(path):
         found = _locate_s3(s3_client(), path, format_override)
     else:
-        found = _locate_local(path, format_override, roots)
+        found = _locate_local(path, format_override, access)
     _check_streams(found)
     return found
 
 
-def check_local_path(path: str, roots: Sequence[Path]) -> str:
-    """The absolute form of a local ``path``, refused unless what it names starts in a root."""
-    absolute = file_roots.absolute(path, roots)
+def check_local_path(path: str, access: LocalFiles) -> str:
+    """The absolute form of a local ``path``, refused unless what it names starts where
+    ``access`` allows."""
+    absolute = file_roots.absolute(path, access)
     glob_at = _GLOB_CHARS.search(absolute)
-    file_roots.check_inside(absolute[: glob_at.start()] if glob_at else absolute, roots, path)
+    file_roots.check_inside(absolute[: glob_at.start()] if glob_at else absolute, access, path)
     return absolute
 
 
-def _locate_local(
-    path: str, format_override: str | None, roots: Sequence[Path]
-) -> list[FileLocation]:
-    path = check_local_path(path, roots)
-    found = _files_at(path, format_override)
+def _locate_local(path: str, format_override: str | None, access: LocalFiles) -> list[FileLocation]:
+    path = check_local_path(path, access)
+    try:
+        found = _files_at(path, format_override)
+    except OSError as error:
+        raise AtsparkError(f"cannot read path {path}: {error.strerror}") from None
     for location in found:
-        file_roots.check_inside(location.uri, roots)
+        file_roots.check_inside(location.uri, access)
     return found
 
 
 def _files_at(path: str, format_override: str | None) -> list[FileLocation]:
     if _GLOB_CHARS.search(path):
-        matches = [m for m in glob.glob(path, recursive=True) if os.path.isfile(m)]
-        return _select(path, matches, format_override)
+        return _select(path, _glob_local(path), format_override)
     target = Path(path)
     if target.is_dir():
-        try:
-            entries = [str(entry) for entry in target.iterdir() if entry.is_file()]
-        except OSError:
-            raise AtsparkError(f"cannot list directory {path}") from None
+        entries = [str(entry) for entry in target.iterdir() if entry.is_file()]
         return _select(path, entries, format_override)
     if target.is_file():
         return [_single(path, format_override)]
     raise NotFoundError(f"path {path} matches no file")
+
+
+def _glob_local(pattern: str) -> list[str]:
+    """The files a local glob matches, as ``_glob_regex`` reads it (as for S3 keys).
+
+    The walk never follows a link to a directory, so a link loop cannot make it run forever, skips
+    hidden directories, goes no deeper than the pattern can match, and stops past
+    ``MAX_FILES_LISTED`` files.
+    """
+    glob_at = _GLOB_CHARS.search(pattern)
+    assert glob_at is not None
+    base = pattern[: pattern.rfind("/", 0, glob_at.start()) + 1]
+    rest = pattern[len(base) :]
+    max_depth = None if "**" in rest else rest.count("/")
+    matcher = _glob_regex(pattern)
+    found, listed = [], 0
+    for directory, subdirectories, files in os.walk(base):
+        relative = os.path.relpath(directory, base)
+        depth = 0 if relative == "." else relative.count(os.sep) + 1
+        keep = max_depth is None or depth < max_depth
+        subdirectories[:] = [d for d in subdirectories if keep and not d.startswith(".")]
+        listed += len(files)
+        if listed > MAX_FILES_LISTED:
+            raise AtsparkError(
+                f"path {pattern} spans more than {MAX_FILES_LISTED:,} files: narrow it"
+            )
+        candidates = (os.path.join(directory, name) for name in files)
+        found.extend(c for c in candidates if matcher.match(c) and os.path.isfile(c))
+    return found
 
 
 def _locate_s3(client: Any, path: str, format_override: str | None) -> list[FileLocation]:

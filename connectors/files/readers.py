@@ -4,7 +4,7 @@ Read failures become an ``AtsparkError`` naming the file and the reason in one l
 """
 
 import tempfile
-from collections.abc import Callable, Sequence
+from collections.abc import Callable
 from pathlib import Path
 from typing import Any, BinaryIO
 
@@ -13,6 +13,7 @@ import pyarrow.csv as pa_csv
 import pyarrow.json as pa_json
 import pyarrow.parquet as pa_parquet
 
+from connectors.base import LocalFiles
 from connectors.files import s3
 from connectors.files.formats import CSV, JSONL, PARQUET
 from connectors.files.locate import FileLocation
@@ -58,12 +59,12 @@ def read_file(file: BinaryIO, file_format: str, uri: str) -> pa.Table:
 
 
 def read_location(
-    location: FileLocation, s3_client: Callable[[], Any], roots: Sequence[Path]
+    location: FileLocation, s3_client: Callable[[], Any], access: LocalFiles
 ) -> pa.Table:
-    """The table in a located file: a local one only inside ``roots``; an S3 object through a
-    temporary local copy."""
+    """The table in a located file: a local one only where ``access`` allows, an S3 object through
+    a temporary local copy."""
     if not location.is_s3:
-        return read_file(open_inside(location.uri, roots), location.format, location.uri)
+        return read_file(open_inside(location.uri, access), location.format, location.uri)
     with tempfile.TemporaryDirectory(prefix="atspark-files-") as scratch:
         local = Path(scratch) / location.file_name
         s3.download(s3_client(), s3.parse_s3_url(location.uri), local)

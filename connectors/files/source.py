@@ -1,7 +1,6 @@
 """The dlt source of a files connection: one resource per file, yielding pyarrow Tables."""
 
 from collections.abc import Callable, Iterator, Sequence
-from pathlib import Path
 from typing import Any
 
 import dlt
@@ -9,6 +8,7 @@ import pyarrow as pa
 from dlt.extract.resource import DltResource
 from dlt.extract.source import DltSource
 
+from connectors.base import LocalFiles
 from connectors.files.locate import FileLocation
 from connectors.files.naming import identifier
 from connectors.files.readers import read_location
@@ -22,26 +22,26 @@ def files_source(
     files: Sequence[FileLocation],
     primary_key: str | None,
     s3_client: Callable[[], Any],
-    roots: Sequence[Path],
+    access: LocalFiles,
 ) -> list[DltResource]:
     """One resource per located file, named after its stream.
 
     With ``primary_key`` each resource merges on that column, otherwise it replaces its table:
     loading the same file again never duplicates rows.
     """
-    return [file_resource(location, primary_key, s3_client, roots) for location in files]
+    return [file_resource(location, primary_key, s3_client, access) for location in files]
 
 
 def file_resource(
     location: FileLocation,
     primary_key: str | None,
     s3_client: Callable[[], Any],
-    roots: Sequence[Path],
+    access: LocalFiles,
 ) -> DltResource:
     """A resource yielding the table in one file, read when dlt extracts it."""
 
     def read_file() -> Iterator[pa.Table]:
-        table = read_location(location, s3_client, roots)
+        table = read_location(location, s3_client, access)
         if primary_key is not None:
             check_primary_key(table, primary_key, location.uri)
         yield table
@@ -76,6 +76,6 @@ def build_source(
     files: Sequence[FileLocation],
     primary_key: str | None,
     s3_client: Callable[[], Any],
-    roots: Sequence[Path],
+    access: LocalFiles,
 ) -> DltSource:
-    return files_source(list(files), primary_key, s3_client, tuple(roots))
+    return files_source(list(files), primary_key, s3_client, access)

@@ -29,21 +29,45 @@ def _retry_after(state: Any) -> float:
         return wait_exponential(multiplier=0.5, max=MAX_RATE_LIMIT_WAIT)(state)
 
 
-@retry(
-    retry=retry_if_exception_type(stripe.RateLimitError),
-    wait=_retry_after,
-    stop=stop_after_attempt(8),
-    reraise=True,
-)
+RATE_LIMIT_ATTEMPTS = 8
+
+
 def _fetch(client: stripe.StripeClient, path: str, params: dict[str, Any]) -> dict[str, Any]:
-    """One page; 5xx and connection errors are retried by the SDK (``max_network_retries``)."""
+    """One page. 429s are retried here, 5xx and connection errors by the SDK
+    (``max_network_retries``); what still fails becomes one line of our own, never the SDK's
+    text, which may quote the request."""
     try:
-        return _get_page(client, path, params)
+        return _fetch_retrying_rate_limits(client, path, params)
     except (stripe.AuthenticationError, stripe.PermissionError) as error:
         raise AtsparkError(
             f"Stripe refused the API key for {path} (HTTP {error.http_status}): check the "
             "connection's api_key secret"
         ) from None
+    except stripe.RateLimitError:
+        raise AtsparkError(
+            f"Stripe still rate-limited {path} after {RATE_LIMIT_ATTEMPTS} attempts"
+        ) from None
+    except stripe.APIConnectionError:
+        raise AtsparkError(
+            f"cannot reach Stripe for {path}: check the connection's base_url"
+        ) from None
+    except stripe.StripeError as error:
+        raise AtsparkError(
+            f"Stripe answered {path} with HTTP {error.http_status or 'error'} "
+            f"({type(error).__name__}): check the connection's base_url"
+        ) from None
+
+
+@retry(
+    retry=retry_if_exception_type(stripe.RateLimitError),
+    wait=_retry_after,
+    stop=stop_after_attempt(RATE_LIMIT_ATTEMPTS),
+    reraise=True,
+)
+def _fetch_retrying_rate_limits(
+    client: stripe.StripeClient, path: str, params: dict[str, Any]
+) -> dict[str, Any]:
+    return _get_page(client, path, params)
 
 
 def _get_page(client: stripe.StripeClient, path: str, params: dict[str, Any]) -> dict[str, Any]:

@@ -15,7 +15,7 @@ from pathlib import Path
 
 from sqlalchemy import Engine, create_engine, event, inspect, text
 from sqlalchemy.engine import make_url
-from sqlalchemy.exc import DatabaseError
+from sqlalchemy.exc import ArgumentError, DatabaseError, NoSuchModuleError, OperationalError
 from sqlalchemy.orm import Session, sessionmaker
 
 from governance.errors import AtsparkError
@@ -39,6 +39,25 @@ def make_engine(url: str, *, writes: bool = True) -> Engine:
         event.listen(engine, "connect", _sqlite_pragmas)
         event.listen(engine, "begin", _begin_immediate if writes else _begin_deferred)
     return engine
+
+
+@contextmanager
+def _explained(url: str) -> Iterator[None]:
+    """A control plane that cannot be opened as one clear line, its password never shown."""
+    try:
+        shown = make_url(url).render_as_string(hide_password=True)
+    except ArgumentError:
+        raise AtsparkError("ATSPARK_DATABASE_URL is not a database URL atspark can use") from None
+    try:
+        yield
+    except (ArgumentError, NoSuchModuleError, ImportError):
+        raise AtsparkError(
+            f"ATSPARK_DATABASE_URL {shown} is not a database URL atspark can use"
+        ) from None
+    except OSError as error:
+        raise AtsparkError(f"cannot create the control plane {shown}: {error.strerror}") from None
+    except OperationalError:
+        raise AtsparkError(f"cannot open the control plane {shown}") from None
 
 
 def _sqlite_pragmas(dbapi_connection, _record) -> None:
@@ -91,8 +110,9 @@ class ControlPlane:
     """The control-plane database: an engine at the current revision and a session factory."""
 
     def __init__(self, url: str) -> None:
-        self.engine = make_engine(url)
-        revision, head = current_revision(self.engine), head_revision()
+        with _explained(url):
+            self.engine = make_engine(url)
+            revision, head = current_revision(self.engine), head_revision()
         if revision is None and not inspect(self.engine).get_table_names():
             migrate(self.engine)  # a new control plane starts at the current revision
         elif revision != head:
@@ -111,7 +131,8 @@ class ControlPlane:
     @classmethod
     def upgrade(cls, url: str) -> tuple[str | None, str]:
         """Bring the control plane at ``url`` to the current revision: (before, after)."""
-        engine = make_engine(url)
+        with _explained(url):
+            engine = make_engine(url)
         try:
             before = current_revision(engine)
             migrate(engine)

@@ -43,6 +43,19 @@ def test_tenant_create_and_list_as_json(settings):
             ("connection", "add", "acme", "files", "--config", "path=/etc/passwd"),
             "path /etc/passwd is outside the folders files connections may read",
         ),
+        (
+            (
+                *("connection", "add", "acme", "stripe", "--config", "base_url=file:///etc"),
+                *("--secret", "api_key=sk_test_x"),
+            ),
+            "needs a base_url like https://host[:port]",
+        ),
+        (("tenant", "create", "abc\n"), "invalid tenant slug"),
+        (("group", "add", "acme", "sales\n"), "invalid group name"),
+        (("tenant", "create"), "Missing argument 'slug'. (see atspark tenant create --help)"),
+        (("tenant", "list", "--bogus"), "No such option: --bogus"),
+        (("tenant", "nosuch"), "No such command 'nosuch'"),
+        (("tenant", "create", "caf\udce9"), "arguments must be valid UTF-8 text"),
     ],
 )
 def test_user_mistakes_give_one_clear_line_and_change_nothing(settings, args, message):
@@ -110,8 +123,10 @@ def test_keys_rotate_reports_the_rewrapped_keys(settings):
     [
         ("ATSPARK_KMS", "vault:x", "must be 'local' or 'aws:<key id, ARN or alias>'"),
         ("ATSPARK_WAREHOUSE", "bigquery", "must be 'duckdb'"),
-        ("ATSPARK_DATA_KEY_CACHE_SECONDS", "-1", "must be a positive float"),
-        ("ATSPARK_DATA_KEY_CACHE_USES", "many", "must be a positive int"),
+        ("ATSPARK_DATA_KEY_CACHE_SECONDS", "-1", "must be a number of at least 1"),
+        ("ATSPARK_DATA_KEY_CACHE_USES", "many", "must be a whole number of at least 1"),
+        ("ATSPARK_HOME", "/dev/null", "/dev/null is not a directory atspark can use"),
+        ("ATSPARK_DATABASE_URL", "bogus", "is not a database URL atspark can use"),
         ("ATSPARK_FILES_ROOTS", "relative/folder", "must list absolute directories"),
     ],
 )

@@ -186,3 +186,15 @@ def test_an_export_is_csv_or_json_by_the_files_name_or_as_asked(acme, tmp_path):
     refused = run("sql", "acme", "--as", "boss@acme.io", *as_table, sql)
     assert refused.returncode == 1 and "writes csv or json" in refused.stderr
     assert not (tmp_path / "deals.out").exists()
+
+
+@pytest.mark.parametrize(
+    "command", [("audit", "list", "acme", "--as", ""), ("sql", "acme", "--as", "", "SELECT 1")]
+)
+def test_an_empty_as_is_no_one_and_is_audited(acme, command):
+    result = run(*command)
+    assert result.returncode == 1 and result.stdout == ""
+    assert "invalid email address" in result.stderr
+    trail = json.loads(run("audit", "list", "acme", "--format", "json").stdout)
+    attempt = [event for event in trail if event["actor"] == ""]
+    assert [event["outcome"] for event in attempt] == ["failed"]

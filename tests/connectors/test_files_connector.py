@@ -19,7 +19,7 @@ import pyarrow.parquet as pq
 import pytest
 from dlt.pipeline.exceptions import PipelineStepFailed
 
-from connectors.base import ConnectionSpec, Runtime
+from connectors.base import ConnectionSpec, LocalFiles, Runtime
 from connectors.files import FilesConnector, connector
 from governance.errors import AtsparkError, NotFoundError
 from tests.fixtures.services import free_port, wait_for_http
@@ -33,7 +33,7 @@ TEMP = Path(tempfile.gettempdir())
 def spec(secrets: dict[str, str] | None = None, **config: str) -> ConnectionSpec:
     """A connection that may read local files under the temporary directory (where every
     ``tmp_path`` is) and S3 on the server ``aws_env`` names."""
-    runtime = Runtime((TEMP,), os.environ.get("ATSPARK_AWS_ENDPOINT_URL"))
+    runtime = Runtime(LocalFiles(roots=(TEMP,)), os.environ.get("ATSPARK_AWS_ENDPOINT_URL"))
     return ConnectionSpec("acme", "crm", config, secrets or {}, runtime)
 
 
@@ -300,7 +300,7 @@ def test_rows_without_primary_key_value_are_refused(tmp_path):
 
 
 def rooted(root: Path, path: str) -> ConnectionSpec:
-    return ConnectionSpec("acme", "crm", {"path": path}, {}, Runtime((root,)))
+    return ConnectionSpec("acme", "crm", {"path": path}, {}, Runtime(LocalFiles(home=root)))
 
 
 def outside(root: Path, path: str, when: str) -> None:
@@ -373,6 +373,39 @@ def test_a_relative_path_is_read_from_the_first_root(root, tmp_path):
     connector.validate(connection)
     load(tmp_path, connector.source(connection))
     assert query(tmp_path, "select count(*) from ds.orders") == [(3,)]
+
+
+def test_links_looping_back_under_a_glob_are_not_followed(root, tmp_path):
+    (root / "lp").mkdir()
+    write(root / "lp" / "deals.csv", "id\n1\n")
+    (root / "lp" / "self").symlink_to(".", target_is_directory=True)
+    (root / "lp" / "up").symlink_to("..", target_is_directory=True)
+    source = connector.source(rooted(root, "lp/**/*.csv"))  # returns: no walk through the links
+    assert list(source.resources) == ["deals"]
+
+
+def test_a_glob_matches_as_for_s3_keys_one_segment_per_star(root):
+    write(root / "a" / "b" / "deep.csv", "id\n1\n")
+    write(root / "a" / "top.csv", "id\n1\n")
+    assert list(connector.source(rooted(root, "a/*.csv")).resources) == ["top"]
+    assert list(connector.source(rooted(root, "*/*/*.csv")).resources) == ["deep"]
+    assert sorted(connector.source(rooted(root, "a/**/*.csv")).resources) == ["deep", "top"]
+
+
+def test_off_limits_folders_stay_closed_inside_an_allowed_root(tmp_path):
+    home = tmp_path / "home"
+    own = home / "uploads" / "acme"
+    write(own / "mine.csv", "id\n1\n")
+    write(home / "keyring.json", '{"keys": "secret"}\n')
+    write(home / "uploads" / "globex" / "theirs.csv", "id\n2\n")
+    write(tmp_path / "shared" / "ok.csv", "id\n3\n")
+    access = LocalFiles(home=own, roots=(tmp_path,), off_limits=(home,))
+    for path in [str(home / "keyring.json"), "../globex/theirs.csv", str(home / "uploads")]:
+        connection = ConnectionSpec("acme", "crm", {"path": path}, {}, Runtime(access))
+        with pytest.raises(AtsparkError, match="outside the folders files connections may read"):
+            connector.validate(connection)
+    for path in ["mine.csv", str(tmp_path / "shared" / "ok.csv")]:
+        connector.validate(ConnectionSpec("acme", "crm", {"path": path}, {}, Runtime(access)))
 
 
 def test_without_roots_no_local_path_is_read(root):

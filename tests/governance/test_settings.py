@@ -36,17 +36,15 @@ def test_every_field_is_read_from_its_variable_and_converted():
         data_key_cache_uses=10,
         files_roots=(Path("/data/{tenant}"), Path("/srv/shared")),
     )
-    assert settings.file_roots("acme") == (
-        Path("/srv/atspark/uploads/acme"),
-        Path("/data/acme"),
-        Path("/srv/shared"),
-    )
+    assert settings.upload_dir("acme") == Path("/srv/atspark/uploads/acme")
+    assert settings.files_roots_of("acme") == (Path("/data/acme"), Path("/srv/shared"))
 
 
 def test_unset_and_empty_optional_values_keep_the_defaults():
-    settings = Settings.from_environment({"ATSPARK_DATABASE_URL": "", "ATSPARK_FILES_ROOTS": ""})
+    empty = {name: "" for name in ("HOME", "DATABASE_URL", "AWS_ENDPOINT_URL", "FILES_ROOTS")}
+    settings = Settings.from_environment({f"ATSPARK_{name}": "" for name in empty})
     assert settings == Settings()
-    assert settings.file_roots("acme") == (Path(".atspark/uploads/acme"),)
+    assert settings.home == Path(".atspark") and settings.files_roots_of("acme") == ()
 
 
 @pytest.mark.parametrize(
@@ -54,9 +52,13 @@ def test_unset_and_empty_optional_values_keep_the_defaults():
     [
         ("kms", "aws:"),
         ("warehouse", "bigquery"),
-        ("data_key_cache_seconds", "0"),
-        ("data_key_cache_uses", "1.5"),
-        ("files_roots", "/ok:relative"),
+        ("database_url", "sqlite:///:memory:"),
+        *[
+            ("data_key_cache_seconds", v)
+            for v in ["0", "0.5", "nan", "inf", "1e400", "-1", "1_000"]
+        ],
+        *[("data_key_cache_uses", v) for v in ["0", "1.5", "nan", "+5", "\u0663"]],
+        *[("files_roots", v) for v in ["/ok:relative", "/data/{tenant}/../..", "/a/../b"]],
     ],
 )
 def test_a_value_the_platform_cannot_use_is_refused_naming_its_variable(field, value):

@@ -181,3 +181,26 @@ def test_deleting_a_tenant_removes_its_upload_area(operator):
     (uploads / "orders.csv").write_text("id\n1\n")
     tenants.delete_tenant(operator, "acme")
     assert not uploads.exists()
+
+
+def test_atspark_s_own_state_is_off_limits_even_inside_an_allowed_folder(operator, tmp_path):
+    home = operator.platform.settings.home
+    assert home.is_relative_to(tmp_path) and tmp_path in operator.platform.settings.files_roots
+    tenants.create_tenant(operator, "acme")
+    tenants.create_tenant(operator, "globex")
+    (operator.platform.settings.upload_dir("globex") / "theirs.csv").write_text("id\n1\n")
+    for path in [
+        str(home / "keyring.json"),
+        str(home / "control.db"),
+        str(home / "uploads" / "globex" / "theirs.csv"),
+        str(home),
+    ]:
+        with pytest.raises(AtsparkError, match="is outside the folders files connections may read"):
+            connections.add_connection(
+                operator, "acme", "files", {"path": path, "format": "jsonl"}, {}, "x"
+            )
+    # A glob starting in an allowed folder is accepted; each file it matches is checked.
+    matching = {"path": str(tmp_path / "*" / "keyring.json"), "format": "jsonl"}
+    connections.add_connection(operator, "acme", "files", matching, {}, "keys")
+    with pytest.raises(AtsparkError, match="is outside the folders files connections may read"):
+        ingest(operator, "acme", "keys")

@@ -156,6 +156,22 @@ def test_a_reply_that_is_not_json_is_a_clear_error_and_publishes_nothing(operato
         assert operator.platform.warehouse(tenant.id, "acme").snapshots.current() == before
 
 
+def test_an_error_reply_is_one_line_of_ours_that_never_quotes_the_server(operator):
+    async def echoing(request):
+        said = f"bad request from {request.headers.get('authorization')}"
+        return JSONResponse({"error": {"type": "invalid_request_error", "message": said}}, 400)
+
+    app = Starlette(routes=[Route("/v1/{resource}", echoing)])
+    with running(app) as url:
+        connect(operator, url, streams="customers")
+        with pytest.raises(AtsparkError) as caught:
+            ingest(operator, "acme", "stripe")
+    assert str(caught.value) == (
+        "Stripe answered /v1/customers with HTTP 400 (InvalidRequestError): check the "
+        "connection's base_url"
+    )
+
+
 def test_two_stripe_connections_keep_their_own_schemas_and_tables(operator):
     with running_stripe_sandbox(seed=SEED, customers=CUSTOMERS, rate_limit_every=None) as url:
         tenants.create_tenant(operator, "acme")

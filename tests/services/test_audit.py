@@ -5,7 +5,8 @@ import pytest
 from sqlalchemy import delete
 
 from governance import audit
-from governance.errors import DecryptionError, NotFoundError
+from governance.audit import ACTOR_LENGTH
+from governance.errors import AtsparkError, DecryptionError, NotFoundError
 from governance.store.models import AuditEvent, DataKey
 from services import identity, tenants
 from services.context import ServiceContext
@@ -53,6 +54,14 @@ def test_a_query_by_an_unknown_user_is_audited_with_the_actor_as_given(acme):
     event = chain(acme, tenants.get_tenant(acme, "acme").id)[-1]
     assert (event.actor, event.action, event.outcome) == ("Mallory@Evil.test", "query", "failed")
     assert event.context["sql"] == "SELECT 1"
+
+
+def test_an_actor_longer_than_the_trail_keeps_is_audited_cut_short(acme):
+    given = "x" * 5000 + "@acme.io"
+    with pytest.raises(AtsparkError):
+        run_query(acting_as(acme, given), "acme", "SELECT 1")
+    last = chain(acme, tenants.get_tenant(acme, "acme").id)[-1]
+    assert (last.action, last.outcome, last.actor) == ("query", "failed", given[:ACTOR_LENGTH])
 
 
 def test_a_query_on_a_missing_tenant_is_audited_on_the_platform_chain(acme):

@@ -4,7 +4,9 @@ Each permission is tried with a user whose role has it and one whose role lacks 
 platform-wide operations are the operator's alone.
 """
 
+import tempfile
 from collections.abc import Callable
+from pathlib import Path
 
 import pytest
 from sqlalchemy import select
@@ -14,12 +16,14 @@ from governance.store.models import AuditEvent
 from services import audit as audit_service
 from services import connections, identity, policies, tenants
 from services.context import ServiceContext
-from services.queries import run_query
+from services.exports import Export
+from services.queries import export_query, run_query
 from tests.fixtures.platform import acting_as
 
+EXPORTED = Path(tempfile.mkdtemp()) / "export.csv"
 OPERATIONS: dict[str, Callable[[ServiceContext], object]] = {
     "data.read": lambda ctx: run_query(ctx, "acme", "SELECT count(*) FROM deals"),
-    "data.export": lambda ctx: run_query(ctx, "acme", "SELECT 1", export=True),
+    "data.export": lambda ctx: export_query(ctx, "acme", "SELECT 1", Export(EXPORTED)),
     "users.manage": lambda ctx: identity.add_user(ctx, "acme", "new@acme.io", ["viewer"]),
     "policies.manage": lambda ctx: policies.add_policy(
         ctx, "acme", "p", "deals", "id > 0", ["viewer"]

@@ -32,9 +32,20 @@ def parse_one_statement(sql: str, dialect: str) -> exp.Expr:
     """Parse ``sql`` written in ``dialect``; refuse anything but one statement that reads."""
     if len(sql) > MAX_QUERY_LENGTH:
         raise QueryRefused(f"the query is longer than {MAX_QUERY_LENGTH:,} characters")
+    if not sql.isascii() and not _is_text(sql):
+        raise QueryRefused("the query is not valid text (it holds bytes that are not UTF-8)")
     if _TEMPLATE.search(sql):
         raise QueryRefused("template syntax ({{ }}, {% %}, {# #}) is not allowed in a query")
     return read_back(sql, dialect)
+
+
+def _is_text(sql: str) -> bool:
+    """Whether ``sql`` is text: undecodable bytes reach Python as lone surrogates."""
+    try:
+        sql.encode("utf-8")
+    except UnicodeEncodeError:
+        return False
+    return True
 
 
 def read_back(sql: str, dialect: str) -> exp.Expr:

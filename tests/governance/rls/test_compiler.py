@@ -479,6 +479,10 @@ REFUSALS = {
         "SELECT * FROM orders WHERE id = ?",
         "query parameters and variables are not allowed",
     ),
+    "bytes that are not UTF-8": (
+        "SELECT '\udcff' AS a",  # how Python holds an undecodable byte: a lone surrogate
+        "the query is not valid text (it holds bytes that are not UTF-8)",
+    ),
 }
 
 
