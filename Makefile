@@ -10,7 +10,13 @@ PYTEST_ARGS ?=
 
 .PHONY: setup run test lint bench clean
 
-setup: .venv/.synced $(DAGSTER_HOME)/dagster.yaml
+setup: .venv/.synced $(DAGSTER_HOME)/dagster.yaml browser
+
+# Debian's Chromium for the end-to-end browser tests (Playwright never downloads a browser).
+.PHONY: browser
+browser:
+	@test -x /usr/bin/chromium || { SUDO=$$([ "$$(id -u)" = 0 ] || echo sudo); \
+		$$SUDO apt-get update -qq && $$SUDO env DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium; }
 
 # uv from PyPI when missing, then the locked environment (idempotent: redone only when the lock changes).
 .venv/.synced: pyproject.toml uv.lock

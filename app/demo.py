@@ -6,6 +6,7 @@ Demo tenants ``acme`` and ``globex`` each get a Stripe connection to a sandbox o
 
 import argparse
 import os
+import secrets
 import signal
 import socket
 import subprocess
@@ -19,11 +20,12 @@ import httpx
 from governance.errors import NotFoundError
 from governance.platform import Platform
 from governance.settings import get_settings
-from services import connections, ingestion, tenants
+from services import auth, connections, identity, ingestion, tenants
 from services.context import Operator, ServiceContext
 
 DEMO_TENANTS = (("acme", "Acme Corp", 1), ("globex", "Globex Inc", 2))
 SANDBOX_KEY = "sk_test_sandbox"
+DEMO_ROLES = ("admin", "member")
 LOOPBACK = "127.0.0.1"
 BIN = Path(sys.executable).parent
 
@@ -68,6 +70,20 @@ def _seed(ctx: ServiceContext, slug: str, name: str, sandbox_url: str) -> None:
         connections.add_connection(ctx, slug, "stripe", config, secrets)
 
 
+def _demo_people(ctx: ServiceContext, slug: str) -> list[tuple[str, str, str]]:
+    """An admin and a member of the tenant, each with a fresh password and TOTP secret (new on
+    every run, so what is printed is what works): (email, password, TOTP secret)."""
+    people = []
+    for role in DEMO_ROLES:
+        email, password = f"{role}@{slug}.example", secrets.token_urlsafe(12)
+        try:
+            identity.set_user(ctx, slug, email, roles=[role], password=password)
+        except NotFoundError:
+            identity.add_user(ctx, slug, email, [role], password=password)
+        people.append((email, password, auth.enroll_totp(ctx, slug, email).secret))
+    return people
+
+
 def _busy_ports(ports: list[int]) -> list[int]:
     """Those of ``ports`` something already listens on (the demo would talk to it otherwise)."""
     busy = []
@@ -106,6 +122,7 @@ def _run(options: argparse.Namespace) -> None:
     ctx = ServiceContext(Platform(get_settings()), Operator("demo"))
     dagster_url = f"http://{LOOPBACK}:{options.dagster_port}"
     app_url = f"http://{LOOPBACK}:{options.app_port}"
+    people: list[tuple[str, str, str, str]] = []
     with ExitStack() as stack:
         for port, (slug, name, seed) in zip(sandbox_ports, DEMO_TENANTS, strict=True):
             _start(
@@ -124,6 +141,7 @@ def _run(options: argparse.Namespace) -> None:
             _seed(ctx, slug, name, sandbox_url)
             result = ingestion.ingest(ctx, slug, "stripe")
             print(f"{slug}: ingested {result.total_rows} new rows in {result.duration_s:.1f}s")
+            people.extend((slug, *person) for person in _demo_people(ctx, slug))
         _start(
             stack,
             str(BIN / "dagster"),
@@ -137,11 +155,8 @@ def _run(options: argparse.Namespace) -> None:
         )
         _start(
             stack,
-            sys.executable,
-            "-m",
-            "uvicorn",
-            "app.server:create_app",
-            "--factory",
+            str(BIN / "atspark"),
+            "serve",
             "--host",
             LOOPBACK,
             "--port",
@@ -151,9 +166,14 @@ def _run(options: argparse.Namespace) -> None:
         _wait_until_up(f"{dagster_url}/server_info")
         print(
             f"\natspark is running:\n  Dagster UI   {dagster_url}\n  serving app  {app_url}\n"
-            "Press Ctrl-C to stop.",
+            "\nDemo users (sign in at the app; the second factor is a TOTP code from an "
+            'authenticator app given the secret, or `python -c "import pyotp; '
+            "print(pyotp.TOTP('SECRET').now())\"`):",
             flush=True,
         )
+        for slug, email, password, secret in people:
+            print(f"  tenant {slug:8} {email:24} password {password}  TOTP secret {secret}")
+        print("Press Ctrl-C to stop.", flush=True)
         signal.pause()
 
 

@@ -3,7 +3,8 @@
 Per connector: a dynamic partitions definition of its connections, a multi-asset of its streams
 with their checks, a job and a schedule on the connector's cadence. One sensor keeps every
 connector's partitions in step with the control plane; another reports the loads made outside
-Dagster, so the UI shows every load. Building reads no environment and opens
+Dagster, so the UI shows every load. A daily job applies the audit log's retention. Building
+reads no environment and opens
 nothing: the platform is made when a run or a tick first needs it.
 """
 
@@ -16,6 +17,7 @@ from dagster import (
     in_process_executor,
 )
 
+from assets.audit_retention import audit_retention, audit_retention_schedule
 from assets.ingestion import connector_assets, ingested_assets
 from assets.loads import loads_sensor
 from assets.partitions import connection_partitions, dagster_name, partitions_name
@@ -43,7 +45,7 @@ def build_definitions(
     connectors = load_connectors() if connectors is None else connectors
     _refuse_name_clashes(connectors)
     partitions: dict[str, str] = {}
-    assets, jobs, schedules = [], [], []
+    assets, jobs, schedules = [], [audit_retention], [audit_retention_schedule]
     for name, connector in sorted(connectors.items()):
         partitions_def = connection_partitions(connector.name)
         partitions[name] = partitions_name(connector.name)

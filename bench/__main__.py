@@ -4,7 +4,15 @@ import subprocess
 import sys
 from pathlib import Path
 
-BENCHMARKS = ("bench_cli", "bench_crypto", "bench_ingest", "bench_dagster", "bench_rls")
+BENCHMARKS = (
+    "bench_cli",
+    "bench_crypto",
+    "bench_ingest",
+    "bench_dagster",
+    "bench_rls",
+    "bench_audit",
+    "bench_web",
+)
 
 
 def main() -> int:

@@ -19,3 +19,15 @@ class DecryptionError(AtsparkError):
 
 class PermissionDenied(AtsparkError):
     """The principal lacks the permission the operation needs; nothing was done."""
+
+
+class AuthenticationFailed(AtsparkError):
+    """The credentials, code or session given do not sign anyone in; deliberately says no more."""
+
+
+class TooManyAttempts(AtsparkError):
+    """Sign-in is throttled for this account or client address for ``retry_after`` seconds."""
+
+    def __init__(self, message: str, retry_after: int) -> None:
+        super().__init__(message)
+        self.retry_after = retry_after

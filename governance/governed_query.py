@@ -126,6 +126,19 @@ class GovernedReads:
         compiled = compile_query(sql, "duckdb", reader, tables)
         return Compilation(tenant_id, reader, compiled, snapshot, tuple(tables))
 
+    def readable_tables(self, tenant_id: str, reader: Reader) -> dict[str, list[str]]:
+        """The tables (with their columns) ``reader`` may read: every one for an unrestricted
+        reader, those with a policy granted to them for anyone else; nothing of the others."""
+        warehouse = self.platform.warehouse(tenant_id, reader.tenant_schema)
+        snapshot = warehouse.snapshots.current()
+        if snapshot is None:
+            return {}
+        tables = self._visible_tables(warehouse, snapshot)
+        if reader.unrestricted:
+            return tables
+        granted = {rule.table.lower() for rule in reader.policies}
+        return {table: columns for table, columns in tables.items() if table.lower() in granted}
+
     def execute(self, compilation: Compilation, limits: ReadLimits = LIMITS) -> QueryResult:
         """Run a compilation in a read worker (or serve it from the cache)."""
         tenant_id, reader, compiled = compilation.tenant_id, compilation.reader, compilation.query

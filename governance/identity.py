@@ -15,7 +15,7 @@ from governance.names import check_identifier
 from governance.permissions import BUILTIN_ROLES, PERMISSIONS
 from governance.store.models import Group, Role, Tenant, User, UserAttribute
 
-_EMAIL = re.compile(r"[^@\s]+@[^@\s]+\.[^@\s]+")
+_EMAIL = re.compile(r"[^@\s\x00-\x1f\x7f]+@[^@\s\x00-\x1f\x7f]+\.[^@\s\x00-\x1f\x7f]+")
 _ATTRIBUTE_KEY = re.compile(r"[A-Za-z_][A-Za-z0-9_]{0,79}")
 
 
@@ -62,6 +62,13 @@ def find_user(session: Session, tenant: Tenant, email: str) -> User:
     )
     if user is None:
         raise NotFoundError(f"tenant {tenant.slug!r} has no user {email!r}")
+    return user
+
+
+def find_user_by_id(session: Session, tenant: Tenant, user_id: str) -> User:
+    user = session.get(User, user_id)
+    if user is None or user.tenant_id != tenant.id:
+        raise NotFoundError(f"tenant {tenant.slug!r} has no user with id {user_id!r}")
     return user
 
 
@@ -145,10 +152,6 @@ def set_user(
     user.attributes = kept + _attribute_rows(attributes or {})
     session.flush()
     return user_info(user)
-
-
-def remove_user(session: Session, tenant: Tenant, email: str) -> None:
-    session.delete(find_user(session, tenant, email))
 
 
 def list_users(session: Session, tenant: Tenant) -> list[UserInfo]:

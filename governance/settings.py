@@ -45,6 +45,14 @@ class Settings:
     files_roots: tuple[Path, ...] = ()
     """Local directories ``files`` connections may read besides the tenant's upload area
     (``os.pathsep``-separated in the environment; ``{tenant}`` in one stands for the slug)."""
+    session_idle_seconds: int = 30 * 60
+    """A serving-app session ends after this long without a request."""
+    session_absolute_seconds: int = 12 * 60 * 60
+    """A serving-app session ends this long after sign-in, however busy."""
+    smtp_url: str | None = None
+    """``smtp://[user:password@]host[:port]`` (``smtps://`` for TLS); unset: the local outbox."""
+    audit_retention_days: int = 30
+    """Audit events older than this are purged (the remaining chain still verifies)."""
 
     def __post_init__(self) -> None:
         for name, convert in _CONVERTERS.items():
@@ -80,6 +88,11 @@ class Settings:
         """The tenant's upload area: files put here are what its ``files`` connections read
         unless an operator allows more folders (``files_roots``)."""
         return self.home / "uploads" / tenant
+
+    @property
+    def outbox_dir(self) -> Path:
+        """Where mail goes as ``.eml`` files when no SMTP server is configured."""
+        return self.home / "outbox"
 
     @property
     def runs_dir(self) -> Path:
@@ -151,6 +164,14 @@ def _paths(value: Any) -> tuple[Path, ...]:
     return roots
 
 
+def _smtp_url(value: Any) -> str | None:
+    url = _optional_text(value)
+    if url is not None and not re.fullmatch(r"smtps?://[^/?#]+", url):
+        # never echo the value: it may hold a password
+        raise ValueError("must look like smtp://[user:password@]host[:port] or smtps://...")
+    return url
+
+
 _CONVERTERS: dict[str, Callable[[Any], Any]] = {
     "home": _home,
     "database_url": _database_url,
@@ -161,6 +182,10 @@ _CONVERTERS: dict[str, Callable[[Any], Any]] = {
     "data_key_cache_seconds": _at_least(float, 1),
     "data_key_cache_uses": _at_least(int, 1),
     "files_roots": _paths,
+    "session_idle_seconds": _at_least(int, 1),
+    "session_absolute_seconds": _at_least(int, 1),
+    "smtp_url": _smtp_url,
+    "audit_retention_days": _at_least(int, 1),
 }
 
 

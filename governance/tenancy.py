@@ -13,12 +13,12 @@ from pathlib import Path
 from sqlalchemy import event, select
 from sqlalchemy.orm import Session
 
-from governance.crypto.purposes import PURPOSE_SECRETS
+from governance.crypto.purposes import PURPOSE_SECRETS, TENANT_PURPOSES
 from governance.errors import AtsparkError, ConflictError, NotFoundError
 from governance.identity import create_builtin_roles
 from governance.names import check_identifier
 from governance.platform import Platform
-from governance.store.models import Connection, Tenant
+from governance.store.models import Connection, DataKey, Tenant
 
 
 @dataclass(frozen=True)
@@ -115,6 +115,14 @@ def _remove(directories: tuple[Path, ...]) -> None:
         shutil.rmtree(directory, ignore_errors=True)
 
 
+def check_connection_values(config: dict[str, str], secrets: dict[str, str]) -> None:
+    """Refuse config or secrets no file name, URL or HTTP header could carry (a NUL byte)."""
+    for kind, values in (("config", config), ("secret", secrets)):
+        for key, value in values.items():
+            if "\x00" in key or "\x00" in value:
+                raise AtsparkError(f"{kind} {key.replace(chr(0), '')!r} holds a NUL character")
+
+
 def add_connection(
     platform: Platform,
     session: Session,
@@ -184,3 +192,14 @@ def connection_secrets(platform: Platform, tenant: Tenant, connection: Connectio
 def _seal_secrets(platform: Platform, tenant_id: str, name: str, secrets: dict[str, str]) -> bytes:
     plaintext = json.dumps(secrets, sort_keys=True).encode()
     return platform.keys.encrypt(tenant_id, PURPOSE_SECRETS, plaintext, {"connection": name})
+
+
+def tenants_lacking_keys(session: Session) -> dict[str, list[str]]:
+    """Tenants without a data key for some purpose, by slug, with the purposes they lack."""
+    held: dict[str, set[str]] = {}
+    for slug, purpose in session.execute(
+        select(Tenant.slug, DataKey.purpose).outerjoin(DataKey, DataKey.tenant_id == Tenant.id)
+    ):
+        held.setdefault(slug, set()).add(purpose)
+    lacking = {slug: [p for p in TENANT_PURPOSES if p not in has] for slug, has in held.items()}
+    return {slug: purposes for slug, purposes in lacking.items() if purposes}

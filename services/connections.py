@@ -20,6 +20,7 @@ def add_connection(
 ) -> ConnectionInfo:
     """Store a connection the connector accepts; its secrets are envelope-encrypted."""
     with operation(ctx, "connection.add", tenant) as op, op.unit(PERMISSION) as work:
+        tenancy.check_connection_values(config, secrets)
         plugin = get_connector(connector)
         name = name or plugin.name
         settings = ctx.platform.settings

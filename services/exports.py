@@ -10,6 +10,7 @@ import csv
 import json
 import os
 import tempfile
+from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import date, datetime, time
 from decimal import Decimal
@@ -85,13 +86,17 @@ def _problem(settings: Settings, resolved: Path) -> str | None:
 
 def write(result: QueryResult, export: Export) -> None:
     """Write ``result`` to the (checked) destination: owner-only, replaced whole, never half."""
-    destination = export.destination
+    write_file(export.destination, lambda out: write_rows(result, export.file_format, out))
+
+
+def write_file(destination: Path, fill: Callable[[TextIO], None]) -> None:
+    """Write a (checked) destination with ``fill``: owner-only, replaced whole, never half."""
     try:
         with tempfile.NamedTemporaryFile(
             "w", dir=destination.parent, prefix=".atspark-export-", delete=False, newline=""
         ) as draft:
             try:
-                write_rows(result, export.file_format, draft)
+                fill(draft)
                 draft.flush()
                 os.fsync(draft.fileno())
             except BaseException:

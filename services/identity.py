@@ -3,9 +3,11 @@
 from collections.abc import Mapping, Sequence
 
 from governance import identity
+from governance.auth import accounts
 from governance.identity import UserInfo
+from governance.store.models import User
 from services.context import ServiceContext
-from services.operations import operation, unit_of_work
+from services.operations import Work, operation, unit_of_work
 
 PERMISSION = "users.manage"
 
@@ -17,10 +19,14 @@ def add_user(
     roles: Sequence[str],
     groups: Sequence[str] = (),
     attributes: Mapping[str, Sequence[str]] | None = None,
+    password: str | None = None,
 ) -> UserInfo:
+    """Add a user, with a password to sign in with when one is given."""
     with operation(ctx, "user.add", tenant) as op, op.unit(PERMISSION) as work:
+        _check_grantable(work, roles)
         user = identity.add_user(work.session, work.tenant_row, email, roles, groups, attributes)
-        op.note(user=user.email, roles=user.roles, groups=user.groups)
+        _set_password(work, user.email, password)
+        op.note(user=user.email, roles=user.roles, groups=user.groups, password=bool(password))
         return user
 
 
@@ -32,18 +38,23 @@ def set_user(
     groups: Sequence[str] | None = None,
     attributes: Mapping[str, Sequence[str]] | None = None,
     clear_attributes: Sequence[str] = (),
+    password: str | None = None,
 ) -> UserInfo:
+    """Change a user; a new password also ends their sessions."""
     with operation(ctx, "user.set", tenant) as op, op.unit(PERMISSION) as work:
+        _target(work, email)
+        _check_grantable(work, roles or ())
         user = identity.set_user(
             work.session, work.tenant_row, email, roles, groups, attributes, clear_attributes
         )
-        op.note(user=user.email, roles=user.roles, groups=user.groups)
+        _set_password(work, user.email, password)
+        op.note(user=user.email, roles=user.roles, groups=user.groups, password=bool(password))
         return user
 
 
 def remove_user(ctx: ServiceContext, tenant: str, email: str) -> None:
     with operation(ctx, "user.remove", tenant) as op, op.unit(PERMISSION) as work:
-        identity.remove_user(work.session, work.tenant_row, email)
+        work.session.delete(_target(work, email))
         op.note(user=email)
 
 
@@ -65,6 +76,7 @@ def list_groups(ctx: ServiceContext, tenant: str) -> list[str]:
 
 def add_role(ctx: ServiceContext, tenant: str, name: str, permissions: Sequence[str]) -> None:
     with operation(ctx, "role.add", tenant) as op, op.unit(PERMISSION) as work:
+        work.require_all(permissions, f"role {name!r}")
         identity.add_role(work.session, work.tenant_row, name, permissions)
         op.note(role=name, permissions=sorted(set(permissions)))
 
@@ -72,3 +84,29 @@ def add_role(ctx: ServiceContext, tenant: str, name: str, permissions: Sequence[
 def list_roles(ctx: ServiceContext, tenant: str) -> list[dict]:
     with unit_of_work(ctx, tenant, PERMISSION) as work:
         return identity.list_roles(work.session, work.tenant_row)
+
+
+def get_user(ctx: ServiceContext, tenant: str, user_id: str) -> UserInfo:
+    """One of the tenant's users by id; another tenant's id is as missing as an unknown one."""
+    with unit_of_work(ctx, tenant, PERMISSION) as work:
+        return identity.user_info(identity.find_user_by_id(work.session, work.tenant_row, user_id))
+
+
+def _check_grantable(work: Work, roles: Sequence[str]) -> None:
+    """No one grants a role with a permission they do not hold themselves."""
+    for role in identity.named_roles(work.session, work.tenant_row, roles) if roles else ():
+        work.require_all(role.permissions, f"role {role.name!r}")
+
+
+def _target(work: Work, email: str) -> User:
+    """The user to change, if the principal holds every permission they hold."""
+    user = identity.find_user(work.session, work.tenant_row, email)
+    work.require_covers(user)
+    return user
+
+
+def _set_password(work: Work, email: str, password: str | None) -> None:
+    if password is not None:
+        user = identity.find_user(work.session, work.tenant_row, email)
+        accounts.set_password(work.session, user, password)
+        accounts.end_sessions(work.session, user.id)

@@ -11,7 +11,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime
 
-from sqlalchemy import select
+from sqlalchemy import func, select
 
 from governance import tenancy
 from governance.store.models import Load, utcnow
@@ -91,18 +91,46 @@ def unreported_loads(ctx: ServiceContext, limit: int = 100) -> list[LoadRecord]:
     with unit_of_work(ctx) as work:
         work.require_operator()
         query = select(Load).where(Load.reported_at.is_(None)).order_by(Load.id).limit(limit)
-        return [
-            LoadRecord(
-                load.id, load.tenant_slug, load.connection, load.connector, load.finished_at,
-                load.duration_s, load.snapshot, dict(load.rows),
-            )
-            for load in work.session.scalars(query)
-        ]  # fmt: skip
+        return [_record(load) for load in work.session.scalars(query)]
 
 
 def mark_reported(ctx: ServiceContext, ids: Sequence[int]) -> None:
     """Note that Dagster has reported these loads."""
-    with unit_of_work(ctx) as work:
+    with unit_of_work(ctx, writes=True) as work:
         work.require_operator()
         for load in work.session.scalars(select(Load).where(Load.id.in_(list(ids)))):
             load.reported_at = utcnow()
+
+
+@dataclass(frozen=True)
+class ConnectionStatus:
+    """A connection as its tenant's readers see it: no config or secrets, its last load."""
+
+    name: str
+    connector: str
+    last_load: LoadRecord | None
+
+
+def connection_status(ctx: ServiceContext, tenant: str) -> list[ConnectionStatus]:
+    """Each of the tenant's connections with its latest load (needs ``data.read``)."""
+    with unit_of_work(ctx, tenant, "data.read") as work:
+        latest = (
+            select(func.max(Load.id))
+            .where(Load.tenant_id == work.tenant_row.id)
+            .group_by(Load.connection)
+        )
+        loads = {
+            load.connection: _record(load)
+            for load in work.session.scalars(select(Load).where(Load.id.in_(latest)))
+        }
+        return [
+            ConnectionStatus(c.name, c.connector, loads.get(c.name))
+            for c in tenancy.list_connections(work.session, work.tenant_row)
+        ]
+
+
+def _record(load: Load) -> LoadRecord:
+    return LoadRecord(
+        load.id, load.tenant_slug, load.connection, load.connector, load.finished_at,
+        load.duration_s, load.snapshot, dict(load.rows),
+    )  # fmt: skip

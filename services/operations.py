@@ -14,7 +14,7 @@ platform's when the tenant does not exist, with the actor as given when they are
 Reads (``unit_of_work``) check permissions but are not audited.
 """
 
-from collections.abc import Iterator
+from collections.abc import Iterable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 from typing import Any
@@ -22,7 +22,7 @@ from typing import Any
 from sqlalchemy.orm import Session
 
 from governance import audit
-from governance.errors import AtsparkError, PermissionDenied
+from governance.errors import AtsparkError, AuthenticationFailed, PermissionDenied, TooManyAttempts
 from governance.identity import find_user, permissions_of
 from governance.permissions import PERMISSIONS
 from governance.rls.context import QueryRefused
@@ -30,7 +30,7 @@ from governance.store.lookups import find_tenant
 from governance.store.models import Tenant, User
 from services.context import Operator, ServiceContext, TenantUser
 
-_REFUSALS = (PermissionDenied, QueryRefused)
+_REFUSALS = (PermissionDenied, QueryRefused, AuthenticationFailed, TooManyAttempts)
 
 
 @dataclass
@@ -54,6 +54,20 @@ class Work:
             raise PermissionDenied(
                 f"{self.actor} may not {PERMISSIONS[permission]} (needs permission {permission})"
             )
+
+    def require_all(self, permissions: Iterable[str], what: str) -> None:
+        """Refuse to hand out or act on ``what`` when it holds a permission the principal does
+        not: no one grants more than they hold, or changes someone who holds more."""
+        beyond = sorted(set(permissions) - self.permissions) if self.permissions is not None else []
+        if beyond:
+            raise PermissionDenied(
+                f"{self.actor} may not change {what}: it holds {', '.join(beyond)}, "
+                "which they do not"
+            )
+
+    def require_covers(self, user: User) -> None:
+        """Refuse unless the principal holds every permission ``user`` holds."""
+        self.require_all(permissions_of(user), f"user {user.email}")
 
     def require_operator(self) -> None:
         """Refuse unless the platform's operator acts (platform-wide operations)."""
@@ -84,17 +98,22 @@ class Operation:
         with _unit(self.ctx, self.tenant_slug, permission, self) as work:
             yield work
             if records:
-                self._record(work.session, "ok")
+                self.record(work.session, "ok")
 
     def record_outcome(self, outcome: str, **context: Any) -> None:
         """Write the audit event in a transaction of its own (after work done outside one)."""
         self.note(**context)
         with self.ctx.platform.control_plane.session() as session:
-            self._record(session, outcome)
+            self.record(session, outcome)
 
-    def _record(self, session: Session, outcome: str) -> None:
+    def record(self, session: Session, outcome: str) -> None:
+        """Write the audit event in ``session``'s transaction."""
         details = {"tenant": self.tenant_slug} if self.chain == audit.PLATFORM_CHAIN else {}
-        request = {"ip": self.ctx.ip, "request_id": self.ctx.request_id}
+        request = {
+            "ip": self.ctx.ip,
+            "request_id": self.ctx.request_id,
+            "request": dict(self.ctx.request),
+        }
         context = {**details, **self.context, **{k: v for k, v in request.items() if v}}
         audit.append(session, self.chain, self.actor, self.action, outcome, context)
         self.recorded = True
@@ -118,19 +137,29 @@ def operation(ctx: ServiceContext, action: str, tenant: str | None = None) -> It
 
 @contextmanager
 def unit_of_work(
-    ctx: ServiceContext, tenant: str | None = None, permission: str | None = None
+    ctx: ServiceContext,
+    tenant: str | None = None,
+    permission: str | None = None,
+    *,
+    writes: bool = False,
 ) -> Iterator[Work]:
-    """A unit of work that writes no audit event: reads (listing, looking up), and bookkeeping
-    no person asked for (noting that Dagster reported a load)."""
-    with _unit(ctx, tenant, permission, None) as work:
+    """A unit of work that writes no audit event: reads (listing, looking up), which never wait
+    for a writer, and with ``writes`` bookkeeping no person asked for (noting that Dagster
+    reported a load)."""
+    with _unit(ctx, tenant, permission, None, writes) as work:
         yield work
 
 
 @contextmanager
 def _unit(
-    ctx: ServiceContext, tenant_slug: str | None, permission: str | None, op: Operation | None
+    ctx: ServiceContext,
+    tenant_slug: str | None,
+    permission: str | None,
+    op: Operation | None,
+    writes: bool = True,
 ) -> Iterator[Work]:
-    with ctx.platform.control_plane.session() as session:
+    control_plane = ctx.platform.control_plane
+    with control_plane.session() if writes else control_plane.read_session() as session:
         tenant = find_tenant(session, tenant_slug) if tenant_slug is not None else None
         if op is not None and tenant is not None:
             op.chain = tenant.id
@@ -147,7 +176,8 @@ def _resolve(session: Session, tenant: Tenant | None, ctx: ServiceContext) -> Wo
     principal = ctx.principal
     if isinstance(principal, Operator):
         return Work(session, tenant, principal.actor)
-    assert isinstance(principal, TenantUser)
+    if not isinstance(principal, TenantUser):
+        raise PermissionDenied("sign in first")
     if tenant is None:
         raise PermissionDenied(f"{principal.email} may not do this: only the platform's operator")
     user = find_user(session, tenant, principal.email)

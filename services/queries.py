@@ -7,11 +7,12 @@ from governance.errors import PermissionDenied
 from governance.governed_query import LIMITS, GovernedReads, QueryResult
 from governance.platform import Platform
 from governance.readers import reader_for
+from governance.store.models import User
 from governance.warehouse.read_workers import ReadLimits
 from services import exports
 from services.context import ServiceContext
 from services.exports import Export
-from services.operations import operation
+from services.operations import Work, operation, unit_of_work
 
 
 @lru_cache(maxsize=8)
@@ -29,6 +30,21 @@ def run_query(
     its row count and duration, or why it was refused or failed.
     """
     return _governed(ctx, tenant, sql, limits, None)
+
+
+def readable_tables(ctx: ServiceContext, tenant: str) -> dict[str, list[str]]:
+    """The tables and columns the context's user may read (needs ``data.read``)."""
+    with unit_of_work(ctx, tenant, "data.read") as work:
+        user = _reading_user(work)
+        reader = reader_for(work.session, work.tenant_row, user)
+        tenant_id = work.tenant_row.id
+    return governed_reads(ctx.platform).readable_tables(tenant_id, reader)
+
+
+def _reading_user(work: Work) -> User:
+    if work.user is None:
+        raise PermissionDenied("queries run as one of the tenant's users (--as EMAIL)")
+    return work.user
 
 
 def export_query(
@@ -55,9 +71,7 @@ def _governed(
                 if export is not None:
                     work.require("data.export")
                     export = exports.checked_destination(ctx.platform.settings, export)
-                if work.user is None:
-                    raise PermissionDenied("queries run as one of the tenant's users (--as EMAIL)")
-                reader = reader_for(work.session, work.tenant_row, work.user)
+                reader = reader_for(work.session, work.tenant_row, _reading_user(work))
                 tenant_id = work.tenant_row.id
             reads = governed_reads(ctx.platform)
             compilation = reads.compile(tenant_id, reader, sql)

@@ -42,3 +42,16 @@ def rotate_keys(ctx: ServiceContext, slug: str) -> int:
         count = ctx.platform.keys.rotate(work.session, work.tenant_row.id)
         op.note(keys=count)
         return count
+
+
+def add_missing_keys(ctx: ServiceContext) -> int:
+    """Give every tenant a data key for each purpose it lacks (purposes an upgrade added);
+    returns how many keys were made."""
+    with unit_of_work(ctx) as work:
+        work.require_operator()
+        lacking = tenancy.tenants_lacking_keys(work.session)
+    for slug, purposes in lacking.items():
+        with operation(ctx, "keys.complete", slug) as op, op.unit() as work:
+            ctx.platform.keys.create_tenant_keys(work.session, work.tenant_row.id)
+            op.note(purposes=purposes)
+    return sum(len(purposes) for purposes in lacking.values())

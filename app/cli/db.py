@@ -20,3 +20,8 @@ def upgrade() -> None:
         console.print(f"the control plane is at revision {after}")
     else:
         console.print(f"upgraded the control plane from revision {before or 'none'} to {after}")
+    from app.cli.context import operator
+    from services.tenants import add_missing_keys
+
+    if made := add_missing_keys(operator()):
+        console.print(f"made {made} data keys for purposes the upgrade added")

@@ -3,7 +3,7 @@
 import typer
 
 from app.cli.context import operator
-from app.cli.output import Format, as_dict, console, emit, parse_multi_pairs
+from app.cli.output import Format, as_dict, console, emit, parse_multi_pairs, read_password
 
 user_app = typer.Typer(help="Manage a tenant's users.", no_args_is_help=True)
 group_app = typer.Typer(help="Manage a tenant's groups.", no_args_is_help=True)
@@ -13,6 +13,9 @@ ROLE = typer.Option(None, "--role", help="Role (repeatable).")
 GROUP = typer.Option(None, "--group", help="Group (repeatable).")
 ATTR = typer.Option(None, "--attr", help="KEY=VALUE; repeat a key for several values.")
 FORMAT = typer.Option(Format.table, "--format")
+PASSWORD_STDIN = typer.Option(
+    False, "--password-stdin", help="Set the user's password from the first line of stdin."
+)
 USER_COLUMNS = ["email", "roles", "groups", "attributes"]
 
 
@@ -23,12 +26,19 @@ def user_add(
     role: list[str] = ROLE,
     group: list[str] = GROUP,
     attr: list[str] = ATTR,
+    password_stdin: bool = PASSWORD_STDIN,
 ) -> None:
     """Add a user with one or more roles, groups and attributes."""
     from services import identity
 
     user = identity.add_user(
-        operator(), tenant, email, role or [], group or [], parse_multi_pairs("attr", attr or [])
+        operator(),
+        tenant,
+        email,
+        role or [],
+        group or [],
+        parse_multi_pairs("attr", attr or []),
+        password=read_password() if password_stdin else None,
     )
     console.print(f"added user [bold]{user.email}[/bold] to {tenant}")
 
@@ -42,6 +52,7 @@ def user_set(
     attr: list[str] = ATTR,
     clear_attr: list[str] = typer.Option(None, "--clear-attr", help="Remove an attribute key."),
     no_groups: bool = typer.Option(False, "--no-groups", help="Remove the user from all groups."),
+    password_stdin: bool = PASSWORD_STDIN,
 ) -> None:
     """Replace the given roles, groups or attribute values of a user."""
     from services import identity
@@ -54,6 +65,7 @@ def user_set(
         groups=[] if no_groups else (group or None),
         attributes=parse_multi_pairs("attr", attr or []),
         clear_attributes=clear_attr or [],
+        password=read_password() if password_stdin else None,
     )
     console.print(f"updated user [bold]{user.email}[/bold]")
 

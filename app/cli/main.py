@@ -13,8 +13,10 @@ from app.cli.identity import group_app, role_app, user_app
 from app.cli.ingest import ingest_command
 from app.cli.policies import policy_app
 from app.cli.sandbox import sandbox_app
+from app.cli.serve import serve_command
 from app.cli.sql import sql_command
 from app.cli.tenants import keys_app, tenant_app
+from app.cli.tokens import token_app
 from governance.errors import AtsparkError, PermissionDenied
 
 cli = typer.Typer(
@@ -34,8 +36,10 @@ cli.add_typer(role_app, name="role")
 cli.add_typer(policy_app, name="policy")
 cli.add_typer(audit_app, name="audit")
 cli.add_typer(db_app, name="db")
+cli.add_typer(token_app, name="token")
 cli.command("ingest")(ingest_command)
 cli.command("sql")(sql_command)
+cli.command("serve")(serve_command)
 
 
 def main() -> None:

@@ -2,6 +2,7 @@
 
 import dataclasses
 import json
+import sys
 from collections.abc import Sequence
 from datetime import datetime
 from enum import StrEnum
@@ -68,3 +69,11 @@ def _split_pair(kind: str, pair: str) -> tuple[str, str]:
     if not sep or not key.strip():
         raise AtsparkError(f"--{kind} expects KEY=VALUE (values are never echoed)")
     return key.strip(), value
+
+
+def read_password() -> str:
+    """The first line of standard input, without its line ending (``--password-stdin``)."""
+    line = sys.stdin.readline()
+    if not line.strip():
+        raise AtsparkError("--password-stdin: standard input held no password")
+    return line.rstrip("\r\n")

@@ -49,12 +49,14 @@ class KeyService:
         self.cache = cache
 
     def create_tenant_keys(self, session: Session, tenant_id: str) -> None:
-        """Add a wrapped data key for every purpose to ``session`` (the caller commits).
+        """Add a wrapped data key for every purpose the tenant lacks to ``session`` (the caller
+        commits): all of them for a new tenant; after an upgrade, those of new purposes.
 
         The plaintext keys are cached at once, so the rest of the caller's transaction can use
         them before the rows are committed; a rollback evicts them.
         """
-        for purpose in TENANT_PURPOSES:
+        held = set(session.scalars(select(DataKey.purpose).where(DataKey.tenant_id == tenant_id)))
+        for purpose in (p for p in TENANT_PURPOSES if p not in held):
             generated = self.key_manager.generate_data_key(_key_context(tenant_id, purpose))
             session.add(
                 DataKey(

@@ -7,8 +7,13 @@ import sys
 from pathlib import Path
 
 import pytest
+from sqlalchemy import create_engine, text
 
 from connectors.sandbox.stripe import running_stripe_sandbox
+from governance.crypto.purposes import TENANT_PURPOSES
+from governance.platform import Platform
+from services import auth
+from services.context import Operator, ServiceContext
 
 ATSPARK = str(Path(sys.executable).parent / "atspark")
 
@@ -115,7 +120,9 @@ def test_tenant_delete_with_a_yes_answer_deletes(settings):
 def test_keys_rotate_reports_the_rewrapped_keys(settings):
     run("tenant", "create", "acme")
     result = run("keys", "rotate", "acme")
-    assert result.returncode == 0 and "re-wrapped 2 data keys" in result.stdout
+    assert (
+        result.returncode == 0 and f"re-wrapped {len(TENANT_PURPOSES)} data keys" in result.stdout
+    )
 
 
 @pytest.mark.parametrize(
@@ -152,3 +159,18 @@ def test_ingest_prints_a_summary_without_dlts_routine_schema_notices(settings):
     assert "acme/stripe:" in output and "rows into 11 tables" in output
     assert "did not receive any data" not in output
     assert "WARNING" not in output
+
+
+def test_db_upgrade_gives_existing_tenants_the_keys_of_new_purposes(settings):
+    run("tenant", "create", "acme")
+    engine = create_engine(settings.control_plane_url)
+    with engine.begin() as connection:  # as a tenant made before the credentials purpose was
+        connection.execute(text("DELETE FROM data_keys WHERE purpose = 'credentials'"))
+    engine.dispose()
+    upgraded = run("db", "upgrade")
+    assert "made 1 data keys" in upgraded.stdout
+    assert "made" not in run("db", "upgrade").stdout  # once
+    added = run("user", "add", "acme", "ana@acme.io", "--role", "admin")
+    assert added.returncode == 0
+    ctx = ServiceContext(Platform(settings), Operator("test"))
+    assert auth.enroll_totp(ctx, "acme", "ana@acme.io").secret

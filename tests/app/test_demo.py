@@ -9,6 +9,7 @@ import time
 
 import httpx
 import psutil
+import pyotp
 from dagster import AssetKey, DagsterInstance
 
 from tests.fixtures.services import free_port, free_port_pair
@@ -39,6 +40,7 @@ def test_demo_serves_dagster_and_the_app_and_stops_everything_on_ctrl_c(settings
         assert any(line.startswith("acme: ingested") for line in printed)
         assert any(line.startswith("globex: ingested") for line in printed)
         assert httpx.get(f"http://127.0.0.1:{app_port}/health").json() == {"status": "ok"}
+        assert_printed_admin_signs_in(printed, f"http://127.0.0.1:{app_port}")
         assert httpx.get(f"http://127.0.0.1:{dagster_port}/server_info").status_code == 200
         assert materialized_partitions(tmp_path / "dagster") == {"acme.stripe", "globex.stripe"}
         launcher.send_signal(signal.SIGINT)
@@ -50,6 +52,21 @@ def test_demo_serves_dagster_and_the_app_and_stops_everything_on_ctrl_c(settings
         for child in children:
             if child.is_running():
                 child.kill()
+
+
+def assert_printed_admin_signs_in(printed: list[str], app_url: str) -> None:
+    """The admin of acme, with the password and TOTP secret printed, signs in and reads."""
+    line = next(line for line in printed if "admin@acme.example" in line)
+    words = line.split()
+    password, secret = words[words.index("password") + 1], words[-1]
+    with httpx.Client(base_url=app_url) as http:
+        body = {"tenant": "acme", "email": "admin@acme.example", "password": password}
+        challenge = http.post("/api/v1/auth/login", json=body).json()["challenge"]
+        code = pyotp.TOTP(secret).now()
+        answer = {"challenge": challenge, "method": "totp", "code": code}
+        assert http.post("/api/v1/auth/mfa", json=answer).status_code == 200
+        tables = http.get("/api/v1/tables").json()
+    assert any(table["name"] == "stripe_customers" for table in tables)
 
 
 def materialized_partitions(dagster_home, timeout_s: float = 180.0) -> set[str]:

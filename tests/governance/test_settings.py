@@ -20,6 +20,10 @@ def test_every_field_is_read_from_its_variable_and_converted():
         "ATSPARK_DATA_KEY_CACHE_SECONDS": "60",
         "ATSPARK_DATA_KEY_CACHE_USES": "10",
         "ATSPARK_FILES_ROOTS": os.pathsep.join(["/data/{tenant}", "/srv/shared"]),
+        "ATSPARK_SESSION_IDLE_SECONDS": "600",
+        "ATSPARK_SESSION_ABSOLUTE_SECONDS": "3600",
+        "ATSPARK_SMTP_URL": "smtps://bot:pw@mail.example.com:465",
+        "ATSPARK_AUDIT_RETENTION_DAYS": "90",
         "UNRELATED": "x",
     }
     settings = Settings.from_environment(environ)
@@ -35,6 +39,10 @@ def test_every_field_is_read_from_its_variable_and_converted():
         data_key_cache_seconds=60.0,
         data_key_cache_uses=10,
         files_roots=(Path("/data/{tenant}"), Path("/srv/shared")),
+        session_idle_seconds=600,
+        session_absolute_seconds=3600,
+        smtp_url="smtps://bot:pw@mail.example.com:465",
+        audit_retention_days=90,
     )
     assert settings.upload_dir("acme") == Path("/srv/atspark/uploads/acme")
     assert settings.files_roots_of("acme") == (Path("/data/acme"), Path("/srv/shared"))

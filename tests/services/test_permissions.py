@@ -24,7 +24,7 @@ EXPORTED = Path(tempfile.mkdtemp()) / "export.csv"
 OPERATIONS: dict[str, Callable[[ServiceContext], object]] = {
     "data.read": lambda ctx: run_query(ctx, "acme", "SELECT count(*) FROM deals"),
     "data.export": lambda ctx: export_query(ctx, "acme", "SELECT 1", Export(EXPORTED)),
-    "users.manage": lambda ctx: identity.add_user(ctx, "acme", "new@acme.io", ["viewer"]),
+    "users.manage": lambda ctx: identity.add_group(ctx, "acme", "new_group"),
     "policies.manage": lambda ctx: policies.add_policy(
         ctx, "acme", "p", "deals", "id > 0", ["viewer"]
     ),
@@ -103,3 +103,24 @@ def test_a_user_of_one_tenant_is_no_one_in_another(acme):
 def _all_events(operator) -> list[AuditEvent]:
     with operator.platform.control_plane.session() as session:
         return list(session.scalars(select(AuditEvent).order_by(AuditEvent.id)))
+
+
+def test_no_one_grants_or_changes_more_than_they_hold(acme):
+    """A user manager without data access may manage groups, but neither hand out a role that
+    reads data nor demote, remove or sign out an admin (who holds more than they do)."""
+    identity.add_role(acme, "acme", "user_admin", ["users.manage"])
+    identity.add_user(acme, "acme", "um@acme.io", ["user_admin"])
+    identity.add_user(acme, "acme", "boss@acme.io", ["admin"])
+    manager = acting_as(acme, "um@acme.io")
+    for attempt in (
+        lambda: identity.add_user(manager, "acme", "new@acme.io", ["viewer"]),
+        lambda: identity.add_role(manager, "acme", "reader", ["data.read"]),
+        lambda: identity.set_user(manager, "acme", "boss@acme.io", roles=["user_admin"]),
+        lambda: identity.remove_user(manager, "acme", "boss@acme.io"),
+    ):
+        with pytest.raises(PermissionDenied):
+            attempt()
+    assert [u.roles for u in identity.list_users(acme, "acme") if u.email == "boss@acme.io"] == [
+        ["admin"]
+    ]
+    identity.add_user(manager, "acme", "peer@acme.io", ["user_admin"])  # within what they hold

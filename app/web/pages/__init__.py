@@ -1,0 +1,13 @@
+"""The server-rendered web UI: pages that read through ``services`` as the signed-in caller and
+change nothing themselves; ``static/app.js`` makes every change through the JSON API."""
+
+from fastapi import APIRouter
+
+from app.web.pages import account, admin, audit, data, signin
+from app.web.pages.render import STATIC
+
+__all__ = ["STATIC", "router"]
+
+router = APIRouter()
+for module in (signin, data, account, admin, audit):
+    router.include_router(module.router)

@@ -1,0 +1,21 @@
+"""The sign-in page: tenant, email and password, then a second factor (``app.js`` drives both
+steps through ``/api/v1/auth``)."""
+
+from typing import Annotated
+
+from fastapi import Query, Request
+from fastapi.responses import HTMLResponse
+
+from app.web.pages.render import page_router, render
+
+router = page_router()
+
+
+def local_path(target: str) -> str:
+    """``target`` when it is a path on this site, else the home page (no open redirect)."""
+    return target if target.startswith("/") and not target.startswith(("//", "/\\")) else "/"
+
+
+@router.get("/login")
+def login(request: Request, after: Annotated[str, Query(alias="next")] = "/") -> HTMLResponse:
+    return render(request, "login.html", "Sign in", next=local_path(after))
