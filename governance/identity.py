@@ -15,7 +15,12 @@ from governance.names import check_identifier
 from governance.permissions import BUILTIN_ROLES, PERMISSIONS
 from governance.store.models import Group, Role, Tenant, User, UserAttribute
 
-_EMAIL = re.compile(r"[^@\s\x00-\x1f\x7f]+@[^@\s\x00-\x1f\x7f]+\.[^@\s\x00-\x1f\x7f]+")
+_LOCAL_ATOM = r"[a-z0-9!#$%&'*+/=?^_`{|}~-]+"
+_EMAIL = re.compile(rf"{_LOCAL_ATOM}(?:\.{_LOCAL_ATOM})*@(?:[a-z0-9-]+\.)+[a-z0-9-]{{2,}}")
+"""An address as people type it, lowercased: ASCII only (internationalized domains in their
+``xn--`` form), no quotes, brackets, spaces or trailing dot, so no lookalike of another user's
+address is a new account."""
+MAX_ATTRIBUTE_VALUES = 200
 _ATTRIBUTE_KEY = re.compile(r"[A-Za-z_][A-Za-z0-9_]{0,79}")
 
 
@@ -96,6 +101,8 @@ def named_groups(session: Session, tenant: Tenant, names: Sequence[str]) -> list
 
 
 def _attribute_rows(attributes: Mapping[str, Sequence[str]]) -> list[UserAttribute]:
+    if sum(len(values) for values in attributes.values()) > MAX_ATTRIBUTE_VALUES:
+        raise AtsparkError(f"a user holds at most {MAX_ATTRIBUTE_VALUES} attribute values")
     rows = []
     for key, values in attributes.items():
         if not _ATTRIBUTE_KEY.fullmatch(key):
@@ -148,8 +155,11 @@ def set_user(
     if groups is not None:
         user.groups = named_groups(session, tenant, groups)
     replaced = set(attributes or {}) | set(clear_attributes)
-    kept = [a for a in user.attributes if a.key not in replaced]
-    user.attributes = kept + _attribute_rows(attributes or {})
+    wanted = [a for a in user.attributes if a.key not in replaced] + _attribute_rows(
+        attributes or {}
+    )
+    existing = {(a.key, a.value): a for a in user.attributes}  # kept rows are not re-inserted
+    user.attributes = [existing.get((a.key, a.value), a) for a in wanted]
     session.flush()
     return user_info(user)
 

@@ -115,12 +115,21 @@ def _remove(directories: tuple[Path, ...]) -> None:
         shutil.rmtree(directory, ignore_errors=True)
 
 
+MAX_SETTING_LENGTH = 4_096
+
+
 def check_connection_values(config: dict[str, str], secrets: dict[str, str]) -> None:
-    """Refuse config or secrets no file name, URL or HTTP header could carry (a NUL byte)."""
+    """Refuse config or secrets no file name, URL or HTTP header could carry: a NUL byte, or
+    more than ``MAX_SETTING_LENGTH`` characters (errors name the key, never the value)."""
     for kind, values in (("config", config), ("secret", secrets)):
         for key, value in values.items():
+            shown = key.replace(chr(0), "")[:80]
             if "\x00" in key or "\x00" in value:
-                raise AtsparkError(f"{kind} {key.replace(chr(0), '')!r} holds a NUL character")
+                raise AtsparkError(f"{kind} {shown!r} holds a NUL character")
+            if len(key) > 80 or len(value) > MAX_SETTING_LENGTH:
+                raise AtsparkError(
+                    f"{kind} {shown!r} is too long (at most {MAX_SETTING_LENGTH} characters)"
+                )
 
 
 def add_connection(

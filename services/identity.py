@@ -4,6 +4,7 @@ from collections.abc import Mapping, Sequence
 
 from governance import identity
 from governance.auth import accounts
+from governance.errors import PermissionDenied
 from governance.identity import UserInfo
 from governance.store.models import User
 from services.context import ServiceContext
@@ -99,8 +100,14 @@ def _check_grantable(work: Work, roles: Sequence[str]) -> None:
 
 
 def _target(work: Work, email: str) -> User:
-    """The user to change, if the principal holds every permission they hold."""
+    """The user to change: never oneself (roles, groups and attributes decide what one may read
+    and do, so another person changes them), and only someone holding no permission the
+    principal lacks."""
     user = identity.find_user(work.session, work.tenant_row, email)
+    if work.user is not None and work.user.id == user.id:
+        raise PermissionDenied(
+            f"{work.actor} may not change or remove themselves: ask another administrator"
+        )
     work.require_covers(user)
     return user
 

@@ -115,8 +115,23 @@ class Operation:
             "request": dict(self.ctx.request),
         }
         context = {**details, **self.context, **{k: v for k, v in request.items() if v}}
-        audit.append(session, self.chain, self.actor, self.action, outcome, context)
+        audit.append(session, self.chain, self.actor, self.action, outcome, _clipped(context))
         self.recorded = True
+
+
+CONTEXT_TEXT_LENGTH = 2_000
+"""The longest text an audit event keeps of any value it records (a query, a URL, a reason):
+the trail is append-only, so no request may copy megabytes into it."""
+
+
+def _clipped(value: Any) -> Any:
+    if isinstance(value, str) and len(value) > CONTEXT_TEXT_LENGTH:
+        return f"{value[:CONTEXT_TEXT_LENGTH]}... ({len(value)} characters)"
+    if isinstance(value, dict):
+        return {key: _clipped(item) for key, item in value.items()}
+    if isinstance(value, list | tuple):
+        return [_clipped(item) for item in value]
+    return value
 
 
 @contextmanager

@@ -112,6 +112,9 @@ def test_the_walkthrough_runs_as_written_and_prints_what_it_says(reader, tmp_pat
     ]
     assert {"tenant.create", "connection.add", "ingest", "query", "query.export"} <= set(actions)
     assert "intact" in printed["atspark audit verify initech"]
+    exported_events = (tmp_path / "initech-audit.jsonl").read_text().splitlines()
+    assert len(exported_events) == len(actions) + 3  # the two lists and the verify: audited too
+    assert reader.output("atspark token create").startswith("atspark_")
     assert "deleted" in printed["atspark tenant delete initech --yes"]
     assert not (tmp_path / ".atspark" / "uploads" / "initech").exists()
     assert reader.background[0].poll() is not None, "kill %1 stopped the simulator"

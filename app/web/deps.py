@@ -1,12 +1,15 @@
 """The dependencies routes declare: the platform, the request's service context, the signed-in
 caller (session cookie or bearer token, CSRF checked), and ``Require(permission)``.
 
-Who may do what is decided here and in ``services``, never in a route's body.
+Who may do what is decided here and in ``services``, never in a route's body. Dependencies that
+only compute are ``async`` (no thread hop); those that touch the control plane run in FastAPI's
+thread pool.
 """
 
 from typing import Annotated
 
 from fastapi import Depends, Request
+from fastapi.concurrency import run_in_threadpool
 from fastapi.security import APIKeyCookie, HTTPAuthorizationCredentials, HTTPBearer
 
 from app.web import cookies
@@ -22,7 +25,7 @@ SAFE_METHODS = frozenset({"GET", "HEAD", "OPTIONS"})
 CSRF_HEADER = "X-CSRF-Token"
 
 
-def get_platform(request: Request) -> Platform:
+async def get_platform(request: Request) -> Platform:
     return request.app.state.platform
 
 
@@ -30,7 +33,7 @@ def client_ip(request: Request) -> str | None:
     return request.client.host if request.client else None
 
 
-def request_context(
+async def request_context(
     request: Request, platform: Annotated[Platform, Depends(get_platform)]
 ) -> ServiceContext:
     """The service context of this request, before anyone is known to act."""
@@ -86,7 +89,7 @@ def _check_csrf(request: Request, session_token: str) -> None:
 CurrentCaller = Annotated[Caller, Depends(current_caller)]
 
 
-def acting_context(ctx: RequestContext, caller: CurrentCaller) -> ServiceContext:
+async def acting_context(ctx: RequestContext, caller: CurrentCaller) -> ServiceContext:
     """The service context acting as the signed-in caller."""
     return caller.context(ctx)
 
@@ -99,9 +102,9 @@ def Require(permission: str):
     the service (which checks again inside every operation)."""
     assert permission in PERMISSIONS, permission
 
-    def check(caller: CurrentCaller, ctx: Acting) -> Caller:
+    async def check(caller: CurrentCaller, ctx: Acting) -> Caller:
         if permission not in caller.permissions:
-            auth.refuse(ctx, caller.tenant, permission)
+            await run_in_threadpool(auth.refuse, ctx, caller.tenant, permission)
         return caller
 
     return Depends(check)

@@ -1,7 +1,7 @@
 """What every request meets before any route: a request id, the security headers, and two
-refusals made at the door — API calls that carry no credentials at all (401, before a body is
-even parsed), and NUL characters, which no name, email or SQL of ours holds and PostgreSQL
-cannot store (400)."""
+refusals made at the door: bodies over 1 MiB (413, read no further), NUL characters, which no
+name, email or SQL of ours holds and PostgreSQL cannot store (400), and API calls that carry no
+credentials at all (401, before a body is parsed)."""
 
 import re
 import uuid
@@ -29,6 +29,8 @@ PUBLIC_API = frozenset(
     {"/api/v1/openapi.json", "/api/v1/auth/login", "/api/v1/auth/mfa", "/api/v1/auth/mfa/email"}
 )
 NUL = (b"\x00", b"\\u0000")
+MAX_BODY = 1024 * 1024
+"""The largest API request body accepted (a query of 100,000 characters fits many times)."""
 
 
 async def edge(request: Request, call_next) -> Response:
@@ -46,12 +48,29 @@ async def _refusal(request: Request) -> Response | None:
     path = request.url.path
     if not path.startswith(API):
         return None
-    body = await request.body()
+    body = await _body(request)
+    if body is None:
+        return problem(request, 413, f"the request body is larger than {MAX_BODY} bytes")
     if "\x00" in path or "%00" in request.url.query or any(nul in body for nul in NUL):
         return problem(request, 400, "the request holds a NUL character, which nothing may hold")
     if path not in PUBLIC_API and not _carries_credentials(request):
         return problem(request, 401, "sign in first: no valid session or API token")
     return None
+
+
+async def _body(request: Request) -> bytes | None:
+    """The body, read no further than ``MAX_BODY`` (None past it), and kept for the route."""
+    declared = request.headers.get("content-length", "")
+    if declared.isdigit() and int(declared) > MAX_BODY:
+        return None
+    chunks, size = [], 0
+    async for chunk in request.stream():
+        size += len(chunk)
+        if size > MAX_BODY:
+            return None
+        chunks.append(chunk)
+    request._body = body = b"".join(chunks)  # what Request.body() caches: the route reads it
+    return body
 
 
 def _carries_credentials(request: Request) -> bool:

@@ -21,6 +21,7 @@ def create_app(settings: Settings | None = None, platform: Platform | None = Non
         redoc_url=None,
     )
     app.state.platform = platform or Platform(settings)
+    app.router.redirect_slashes = False  # a redirect built from the Host header is a way out
     problems.install(app)
     app.include_router(api.router)
     app.include_router(pages.router)
