@@ -7,10 +7,14 @@ export ATSPARK_HOME := $(abspath $(ATSPARK_HOME))
 export DAGSTER_HOME := $(ATSPARK_HOME)/dagster
 export RUNTIME__DLTHUB_TELEMETRY := false
 PYTEST_ARGS ?=
+PACKAGES := governance connectors pipelines services assets assist app bench
 
 .PHONY: setup run test lint bench clean
 
 setup: .venv/.synced $(DAGSTER_HOME)/dagster.yaml browser
+	@# Our own modules as bytecode too, as an installed wheel would be (PYTHONDONTWRITEBYTECODE
+	@# may be set): every `atspark` command starts faster. Only changed files are recompiled.
+	@.venv/bin/python -m compileall -q -j 0 $(PACKAGES) > /dev/null
 
 # Debian's Chromium for the end-to-end browser tests (Playwright never downloads a browser).
 .PHONY: browser
