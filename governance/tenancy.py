@@ -90,7 +90,12 @@ def tenant_info(tenant: Tenant) -> TenantInfo:
 
 
 def list_tenants(session: Session) -> list[TenantInfo]:
-    return [tenant_info(t) for t in session.scalars(select(Tenant).order_by(Tenant.slug))]
+    """Every tenant, by slug. Read from the table itself, not through the ORM's mappers: the
+    CLI's most frequent listing then never pays for configuring every mapper of the control
+    plane (a third of ``atspark tenant list``'s own time)."""
+    table = Tenant.__table__
+    query = select(table.c.id, table.c.slug, table.c.name, table.c.created_at)
+    return [TenantInfo(*row) for row in session.execute(query.order_by(table.c.slug))]
 
 
 def delete_tenant(platform: Platform, session: Session, tenant: Tenant) -> None:

@@ -112,20 +112,23 @@ class ControlPlane:
     def __init__(self, url: str) -> None:
         with _explained(url):
             self.engine = make_engine(url)
-            revision, head = current_revision(self.engine), head_revision()
+            self._read_engine = (
+                make_engine(url, writes=False)
+                if self.engine.dialect.name == "sqlite"
+                else self.engine
+            )
+            # read on the reading engine: a command that only reads never opens a writer
+            revision, head = current_revision(self._read_engine), head_revision()
         if revision is None and not inspect(self.engine).get_table_names():
             migrate(self.engine)  # a new control plane starts at the current revision
         elif revision != head:
-            self.engine.dispose()
+            self.dispose()
             raise AtsparkError(
                 f"the control plane ({make_url(url).render_as_string(hide_password=True)}) is "
                 f"at revision {revision or 'none'}, this atspark needs {head}: run "
                 "`atspark db upgrade`"
             )
         self._sessions = sessionmaker(self.engine, expire_on_commit=False)
-        self._read_engine = (
-            make_engine(url, writes=False) if self.engine.dialect.name == "sqlite" else self.engine
-        )
         self._read_sessions = sessionmaker(self._read_engine, expire_on_commit=False)
 
     @classmethod
