@@ -24,6 +24,7 @@ from governance.errors import (
     TooManyAttempts,
 )
 from governance.identity import find_user, find_user_by_id, normalize_email, permissions_of
+from governance.permissions import PERMISSIONS
 from governance.store.models import Tenant, User, utcnow
 from services.context import ServiceContext, TenantUser
 from services.operations import Operation, operation, unit_of_work
@@ -343,19 +344,6 @@ def sign_out_everywhere(ctx: ServiceContext, tenant: str, user_id: str | None = 
         return ended
 
 
-def set_password(ctx: ServiceContext, tenant: str, email: str, password: str) -> None:
-    """Set a user's password (``users.manage``, or the user themselves); ends their sessions."""
-    _require_signed_in_person(ctx)
-    with operation(ctx, "auth.password_set", tenant) as op, op.unit() as work:
-        target = find_user(work.session, work.tenant_row, email)
-        if work.user is None or work.user.id != target.id:
-            work.require("users.manage")
-            work.require_covers(target)
-        accounts.set_password(work.session, target, password)
-        ended = accounts.end_sessions(work.session, target.id)
-        op.note(user=target.email, sessions_ended=ended)
-
-
 def create_api_token(
     ctx: ServiceContext, tenant: str, email: str, ttl: timedelta | None = None, name: str = ""
 ) -> tuple[str, TokenInfo]:
@@ -446,11 +434,14 @@ def remove_totp(ctx: ServiceContext, tenant: str) -> None:
 
 def refuse(ctx: ServiceContext, tenant: str, permission: str) -> NoReturn:
     """Refuse a request for lack of ``permission`` before it reaches its operation; audited as
-    ``access.denied`` with the request it came by."""
+    ``access.denied`` (always refused) with the request it came by."""
     with operation(ctx, "access.denied", tenant) as op, op.unit(records=False) as work:
         op.note(permission=permission)
         work.require(permission)
-    raise PermissionDenied(f"needs permission {permission}")  # held after all: still refused
+        # held by now (roles changed since the caller was resolved): refused all the same
+        raise PermissionDenied(
+            f"{work.actor} may not {PERMISSIONS[permission]} (needs permission {permission})"
+        )
 
 
 def whoami(ctx: ServiceContext, tenant: str) -> dict:

@@ -4,7 +4,7 @@ machine itself (local development)."""
 from fastapi import Request, Response
 
 SESSION = "atspark_session"
-LOOPBACK_HOSTS = frozenset({"127.0.0.1", "localhost", "::1", "[::1]", "testserver"})
+LOOPBACK_HOSTS = frozenset({"127.0.0.1", "localhost", "::1", "[::1]"})
 
 
 def set_session(request: Request, response: Response, token: str) -> None:

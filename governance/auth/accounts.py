@@ -78,10 +78,6 @@ def accounts_failed_from(session: Session, ip: str, since: datetime) -> int:
     return session.scalar(query) or 0
 
 
-def forget_attempts_before(session: Session, moment: datetime) -> None:
-    session.execute(delete(SignInAttempt).where(SignInAttempt.at < moment))
-
-
 # Second factors --------------------------------------------------------------------------------
 
 
