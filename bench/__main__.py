@@ -9,6 +9,7 @@ BENCHMARKS = (
     "bench_crypto",
     "bench_ingest",
     "bench_dagster",
+    "bench_connectors",
     "bench_rls",
     "bench_audit",
     "bench_web",

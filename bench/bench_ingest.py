@@ -21,8 +21,8 @@ import orjson
 import pyarrow as pa
 
 from bench.report import emit
+from connectors.arrow import arrow_schema, to_arrow
 from connectors.stripe.columns import COLUMNS
-from connectors.stripe.pages import arrow_schema, to_arrow
 from governance.platform import Platform
 from governance.settings import Settings
 from services import connections, ingestion, tenants

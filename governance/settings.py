@@ -53,6 +53,9 @@ class Settings:
     """``smtp://[user:password@]host[:port]`` (``smtps://`` for TLS); unset: the local outbox."""
     audit_retention_days: int = 30
     """Audit events older than this are purged (the remaining chain still verifies)."""
+    egress_allowed_hosts: tuple[str, ...] = ("127.0.0.1", "localhost", "::1")
+    """Hosts every HTTP connector may reach besides its own ``allowed_hosts`` (comma-separated;
+    ``*.suffix`` for subdomains). Loopback by default, for sandboxes; empty it in production."""
 
     def __post_init__(self) -> None:
         for name, convert in _CONVERTERS.items():
@@ -172,6 +175,15 @@ def _smtp_url(value: Any) -> str | None:
     return url
 
 
+def _host_list(value: Any) -> tuple[str, ...]:
+    given = value.split(",") if isinstance(value, str) else list(value)
+    hosts = tuple(part.strip().lower() for part in given if part.strip())
+    for host in hosts:
+        if not re.fullmatch(r"(\*\.)?[a-z0-9.:\-\[\]]+", host):
+            raise ValueError(f"must list host names, not {host!r}")
+    return hosts
+
+
 _CONVERTERS: dict[str, Callable[[Any], Any]] = {
     "home": _home,
     "database_url": _database_url,
@@ -186,6 +198,7 @@ _CONVERTERS: dict[str, Callable[[Any], Any]] = {
     "session_absolute_seconds": _at_least(int, 1),
     "smtp_url": _smtp_url,
     "audit_retention_days": _at_least(int, 1),
+    "egress_allowed_hosts": _host_list,
 }
 
 

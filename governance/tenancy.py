@@ -9,6 +9,7 @@ import shutil
 from dataclasses import dataclass
 from datetime import datetime
 from pathlib import Path
+from typing import Any
 
 from sqlalchemy import event, select
 from sqlalchemy.orm import Session
@@ -36,7 +37,7 @@ class ConnectionInfo:
     tenant: str
     name: str
     connector: str
-    config: dict[str, str]
+    config: dict[str, Any]
     secret_keys: list[str]
     created_at: datetime
 
@@ -123,18 +124,37 @@ def _remove(directories: tuple[Path, ...]) -> None:
 MAX_SETTING_LENGTH = 4_096
 
 
-def check_connection_values(config: dict[str, str], secrets: dict[str, str]) -> None:
+def check_connection_values(config: dict[str, Any], secrets: dict[str, str]) -> None:
     """Refuse config or secrets no file name, URL or HTTP header could carry: a NUL byte, or
-    more than ``MAX_SETTING_LENGTH`` characters (errors name the key, never the value)."""
+    more than ``MAX_SETTING_LENGTH`` characters (errors name the key, never the value). Secrets
+    are text; config values may be text, numbers, booleans or lists of them."""
     for kind, values in (("config", config), ("secret", secrets)):
         for key, value in values.items():
-            shown = key.replace(chr(0), "")[:80]
-            if "\x00" in key or "\x00" in value:
+            shown = str(key).replace(chr(0), "")[:80]
+            if not isinstance(key, str) or "\x00" in key or len(key) > 80:
+                raise AtsparkError(f"{kind} name {shown!r} is not a valid field name")
+            texts = _texts(value, allow_structured=kind == "config")
+            if texts is None:
+                raise AtsparkError(f"{kind} {shown!r} must be text")
+            if any("\x00" in text for text in texts):
                 raise AtsparkError(f"{kind} {shown!r} holds a NUL character")
-            if len(key) > 80 or len(value) > MAX_SETTING_LENGTH:
+            if sum(len(text) for text in texts) > MAX_SETTING_LENGTH:
                 raise AtsparkError(
                     f"{kind} {shown!r} is too long (at most {MAX_SETTING_LENGTH} characters)"
                 )
+
+
+def _texts(value: Any, allow_structured: bool) -> list[str] | None:
+    """The text a value carries, or None if it is not a value a setting may hold."""
+    if isinstance(value, str):
+        return [value]
+    if not allow_structured:
+        return None
+    if isinstance(value, bool | int | float):
+        return [str(value)]
+    if isinstance(value, list) and all(isinstance(item, str | int | float) for item in value):
+        return [str(item) for item in value]
+    return None
 
 
 def add_connection(
@@ -143,7 +163,7 @@ def add_connection(
     tenant: Tenant,
     name: str,
     connector: str,
-    config: dict[str, str],
+    config: dict[str, Any],
     secrets: dict[str, str],
 ) -> ConnectionInfo:
     """Store a connection; its secrets are sealed with the tenant's secrets data key.
@@ -201,6 +221,16 @@ def connection_secrets(platform: Platform, tenant: Tenant, connection: Connectio
     if not isinstance(secrets, dict):
         raise AtsparkError("stored connection secrets are malformed")
     return secrets
+
+
+def replace_connection_secrets(
+    platform: Platform, tenant: Tenant, connection: Connection, changed: dict[str, str]
+) -> None:
+    """Store ``changed`` secrets over the connection's (a rotated refresh token), sealed again."""
+    check_connection_values({}, changed)
+    secrets = {**connection_secrets(platform, tenant, connection), **changed}
+    connection.secrets_blob = _seal_secrets(platform, tenant.id, connection.name, secrets)
+    connection.secret_keys = sorted(secrets)
 
 
 def _seal_secrets(platform: Platform, tenant_id: str, name: str, secrets: dict[str, str]) -> bytes:

@@ -8,11 +8,14 @@ records the load. Nothing here touches the control plane.
 import time
 from collections.abc import Callable
 from dataclasses import dataclass, field
+from typing import Any
+from urllib.parse import urlsplit
 
 import dlt
 from dlt.extract.source import DltSource
 from dlt.pipeline.exceptions import PipelineStepFailed
 
+from connectors.base import SecretsSaver
 from connectors.registry import get_connector
 from governance.errors import AtsparkError
 from governance.platform import Platform
@@ -32,8 +35,10 @@ class LoadTarget:
     tenant: str
     connection: str
     connector: str
-    config: dict[str, str] = field(default_factory=dict)
+    config: dict[str, Any] = field(default_factory=dict)
     secrets: dict[str, str] = field(default_factory=dict, repr=False)
+    save_secrets: SecretsSaver | None = field(default=None, repr=False, compare=False)
+    """Where the connector's changed secrets (a rotated refresh token) go to be stored."""
 
 
 @dataclass(frozen=True)
@@ -84,7 +89,12 @@ def _ingest(platform: Platform, target: LoadTarget, report: ProgressCallback) ->
     started = time.perf_counter()
     connector = get_connector(target.connector)
     spec = connection_spec(
-        platform.settings, target.tenant, target.connection, target.config, target.secrets
+        platform.settings,
+        target.tenant,
+        target.connection,
+        connector.parse_config(target.config),
+        target.secrets,
+        target.save_secrets,
     )
     connector.validate(spec)
     warehouse = platform.warehouse(target.tenant_id, target.tenant)
@@ -119,13 +129,43 @@ def _ingest(platform: Platform, target: LoadTarget, report: ProgressCallback) ->
 
 
 def _user_error(failure: BaseException) -> AtsparkError | None:
-    """The connector's own user-facing error inside dlt's wrapping, if that is what failed."""
+    """What to tell the user when a run failed inside dlt: the connector's own error, or an
+    HTTP failure that outlasted the retries (status and path only: a query may hold a key)."""
+    from requests import exceptions as http
+
     seen: BaseException | None = failure
     while seen is not None:
         if isinstance(seen, AtsparkError):
             return seen
+        if isinstance(seen, http.RequestException):
+            return _http_failure(seen)
         seen = seen.__cause__ or seen.__context__
     return None
+
+
+def _http_failure(error: Any) -> AtsparkError:
+    """One line for an HTTP failure: what happened and where (host and path, never the query,
+    which may carry a key, nor the vendor's body, which may echo it)."""
+    from requests import exceptions as http
+
+    request = (
+        error.request if error.request is not None else getattr(error.response, "request", None)
+    )
+    url = urlsplit(getattr(request, "url", "") or "")
+    where = f"{url.hostname or 'the API'}{url.path}"
+    if isinstance(error, http.HTTPError) and error.response is not None:
+        return AtsparkError(
+            f"the API answered HTTP {error.response.status_code} on {where} after retries"
+        )
+    if isinstance(error, http.JSONDecodeError):
+        return AtsparkError(f"the API answered {where} with a body that is not JSON")
+    if isinstance(error, http.TooManyRedirects):
+        return AtsparkError(f"the API redirected {where} too many times")
+    if isinstance(error, http.ConnectionError | http.Timeout):
+        return AtsparkError(
+            f"could not reach {url.hostname or 'the API'} after retries ({type(error).__name__})"
+        )
+    return AtsparkError(f"the request to {where} failed ({type(error).__name__})")
 
 
 def _for_connection(source: DltSource, connection: str) -> DltSource:

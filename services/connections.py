@@ -1,5 +1,7 @@
 """Connections: a tenant's links to its SaaS tools, validated by their connector."""
 
+from typing import Any
+
 from connectors.registry import get_connector
 from governance import tenancy
 from governance.tenancy import ConnectionInfo
@@ -14,15 +16,19 @@ def add_connection(
     ctx: ServiceContext,
     tenant: str,
     connector: str,
-    config: dict[str, str],
+    config: dict[str, Any],
     secrets: dict[str, str],
     name: str | None = None,
 ) -> ConnectionInfo:
-    """Store a connection the connector accepts; its secrets are envelope-encrypted."""
+    """Store a connection the connector accepts; its secrets are envelope-encrypted.
+
+    Config given as text (``--config retries=5``) takes the types of the connector's schema.
+    """
     with operation(ctx, "connection.add", tenant) as op, op.unit(PERMISSION) as work:
         tenancy.check_connection_values(config, secrets)
         plugin = get_connector(connector)
         name = name or plugin.name
+        config = plugin.parse_config(config)
         settings = ctx.platform.settings
         plugin.validate(connection_spec(settings, work.tenant_row.slug, name, config, secrets))
         added = tenancy.add_connection(

@@ -7,9 +7,10 @@ reports loads it did not run itself as materializations of the connection's part
 ``loads`` sensor), so its UI shows every load and runs the checks on it.
 """
 
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from datetime import datetime
+from functools import partial
 
 from sqlalchemy import func, select
 
@@ -41,6 +42,18 @@ class LoadRecord:
         return IngestResult(self.tenant, self.connection, self.rows, self.duration_s, self.snapshot)
 
 
+def _save_rotated_secrets(
+    ctx: ServiceContext, tenant: str, connection: str, changed: Mapping[str, str]
+) -> None:
+    """Store secrets a connector changed in the middle of a load (a rotated OAuth2 refresh
+    token: the old one no longer works), in their own unit of work, at once and audited."""
+    with operation(ctx, "connection.secrets_rotated", tenant) as op:
+        op.note(connection=connection, secrets=sorted(changed))
+        with op.unit(PERMISSION) as work:
+            found = tenancy.find_connection(work.session, work.tenant_row, connection)
+            tenancy.replace_connection_secrets(ctx.platform, work.tenant_row, found, dict(changed))
+
+
 def ingest(
     ctx: ServiceContext,
     tenant: str,
@@ -59,6 +72,7 @@ def ingest(
                 found.connector,
                 dict(found.config),
                 tenancy.connection_secrets(ctx.platform, work.tenant_row, found),
+                partial(_save_rotated_secrets, ctx, tenant, connection),
             )
         result = run_load(ctx.platform, target, on_progress)
         with op.unit() as work:

@@ -146,6 +146,10 @@ def operation(ctx: ServiceContext, action: str, tenant: str | None = None) -> It
         op.recorded = False
         op.record_outcome(outcome, reason=str(error), **({"detail": detail} if detail else {}))
         raise
+    except Exception as error:  # a fault of ours: audited, its text (which may quote data) not
+        op.recorded = False
+        op.record_outcome("failed", reason=f"internal error ({type(error).__name__})")
+        raise
     if not op.recorded:
         op.record_outcome("ok")
 

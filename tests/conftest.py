@@ -7,7 +7,12 @@ import pytest
 from governance.settings import ENV_PREFIX, Settings
 from tests.hypothesis_setup import SEED_VARIABLE, choose_seed
 
-pytest_plugins = ["tests.fixtures.services", "tests.fixtures.platform", "tests.fixtures.web"]
+pytest_plugins = [
+    "connectors.conformance",
+    "tests.fixtures.services",
+    "tests.fixtures.platform",
+    "tests.fixtures.web",
+]
 
 
 def pytest_configure(config: pytest.Config) -> None:

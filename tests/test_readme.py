@@ -97,6 +97,11 @@ def test_the_walkthrough_runs_as_written_and_prints_what_it_says(reader, tmp_pat
     assert "stripe" in listed and "sk_test_sandbox" not in listed
     assert re.search(r"initech/stripe: \d+ rows into 11 tables", printed["atspark ingest initech"])
     assert "initech/crm: 3 rows into 1 tables" in printed["atspark ingest initech crm"]
+    assert "support" in reader.output("atspark connector list --category support")
+    assert "writeOnly" not in reader.output("atspark connector show pagerduty")
+    assert re.search(
+        r"initech/pagerduty: \d+ rows into 6 tables", printed["atspark ingest initech pagerduty"]
+    )
     [by_region] = [
         out for command, out in printed.items() if "--format json" in command and "sql" in command
     ]
@@ -117,4 +122,4 @@ def test_the_walkthrough_runs_as_written_and_prints_what_it_says(reader, tmp_pat
     assert reader.output("atspark token create").startswith("atspark_")
     assert "deleted" in printed["atspark tenant delete initech --yes"]
     assert not (tmp_path / ".atspark" / "uploads" / "initech").exists()
-    assert reader.background[0].poll() is not None, "kill %1 stopped the simulator"
+    assert all(job.poll() is not None for job in reader.background), "kill stopped the simulators"

@@ -8,6 +8,7 @@ from typer._click.exceptions import ClickException, NoArgsIsHelpError
 
 from app.cli.audit import audit_app
 from app.cli.connections import connection_app
+from app.cli.connectors import connector_app
 from app.cli.db import db_app
 from app.cli.identity import group_app, role_app, user_app
 from app.cli.ingest import ingest_command
@@ -28,6 +29,7 @@ cli = typer.Typer(
 )
 cli.add_typer(tenant_app, name="tenant")
 cli.add_typer(keys_app, name="keys")
+cli.add_typer(connector_app, name="connector")
 cli.add_typer(connection_app, name="connection")
 cli.add_typer(sandbox_app, name="sandbox")
 cli.add_typer(user_app, name="user")

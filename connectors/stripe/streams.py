@@ -20,7 +20,15 @@ class StripeStream:
 
 def _stream(name: str, path: str, cursor: str = "created", **params: str) -> StripeStream:
     """A stream whose list endpoint filters with ``created[gte]`` on the ``cursor`` field."""
-    return StripeStream(StreamSpec(name, primary_key="id", cursor=cursor), path, params)
+    spec = StreamSpec(
+        name,
+        primary_key="id",
+        cursor=cursor,
+        write_disposition="merge",
+        columns=COLUMNS[name],
+        endpoint=f"GET {path}",
+    )
+    return StripeStream(spec, path, params)
 
 
 STREAMS: tuple[StripeStream, ...] = (

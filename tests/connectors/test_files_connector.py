@@ -108,14 +108,17 @@ def test_registered_under_the_connectors_entry_point():
     assert entry_point.load() is connector
     assert isinstance(connector, FilesConnector) and connector.name == "files"
     assert connector.streams() == ()
-    assert {f.name for f in connector.config_fields} == {
+    schema = connector.config_schema
+    assert set(schema["properties"]) == {
         "path",
         "primary_key",
         "format",
         "endpoint_url",
+        "aws_access_key_id",
+        "aws_secret_access_key",
     }
-    assert [f.name for f in connector.config_fields if f.required] == ["path"]
-    assert {f.name for f in connector.secret_fields} == {
+    assert schema["required"] == ["path"]
+    assert {k for k, v in schema["properties"].items() if v.get("writeOnly")} == {
         "aws_access_key_id",
         "aws_secret_access_key",
     }

@@ -9,20 +9,35 @@ from connectors.registry import get_connector, load_connectors
 from governance.errors import AtsparkError, NotFoundError
 
 PLUGIN = """
-from connectors.base import Connector, StreamSpec
+from connectors.base import Connector, ConnectorInfo, StreamSpec
+from connectors.config_schema import object_schema
 
 
 class AcmeCrm(Connector):
-    name = "{name}"
-
-    def streams(self):
-        return (StreamSpec("deals"),)
+    def __init__(self, name):
+        super().__init__(
+            ConnectorInfo(
+                name=name,
+                category="crm",
+                auth="none",
+                config_schema=object_schema({{}}),
+                streams=(StreamSpec("deals"),),
+            )
+        )
 
     def source(self, connection):
         raise NotImplementedError
 
 
-connector = AcmeCrm()
+connector = AcmeCrm("{name}")
+
+
+def many():
+    return [AcmeCrm("{name}_leads"), AcmeCrm("{name}_deals")]
+
+
+def nothing():
+    return ["not a connector"]
 """
 
 
@@ -30,7 +45,7 @@ connector = AcmeCrm()
 def install_plugin(tmp_path, monkeypatch):
     """Install a third-party distribution the way pip would: a package and its dist-info."""
 
-    def install(entry_name: str, connector_name: str) -> None:
+    def install(entry_name: str, connector_name: str, target: str = "connector") -> None:
         (tmp_path / "acme_plugin").mkdir()
         (tmp_path / "acme_plugin" / "__init__.py").write_text(PLUGIN.format(name=connector_name))
         dist_info = tmp_path / "acme_plugin-1.0.dist-info"
@@ -39,7 +54,7 @@ def install_plugin(tmp_path, monkeypatch):
             "Metadata-Version: 2.1\nName: acme-plugin\nVersion: 1.0\n"
         )
         (dist_info / "entry_points.txt").write_text(
-            textwrap.dedent(f"[atspark.connectors]\n{entry_name} = acme_plugin:connector\n")
+            textwrap.dedent(f"[atspark.connectors]\n{entry_name} = acme_plugin:{target}\n")
         )
         monkeypatch.syspath_prepend(str(tmp_path))
         monkeypatch.delitem(sys.modules, "acme_plugin", raising=False)
@@ -61,12 +76,29 @@ def test_a_third_party_plugin_is_found_beside_the_built_ins(install_plugin):
     assert {"stripe", "files", "acme_crm"} <= set(load_connectors())
 
 
-def test_a_plugin_registering_under_another_name_is_refused(install_plugin):
+def test_a_provider_registers_many_connectors_under_one_entry_point(install_plugin):
+    install_plugin("acme_pack", "acme", target="many")
+    assert {"acme_leads", "acme_deals"} <= set(load_connectors())
+    assert get_connector("acme_deals").info.category == "crm"
+
+
+def test_the_built_in_catalog_is_one_provider_of_many():
+    load_connectors.cache_clear()
+    assert len(load_connectors()) >= 100
+
+
+def test_a_plugin_taking_a_built_in_name_is_refused(install_plugin):
     install_plugin("acme_crm", "stripe")
-    with pytest.raises(AtsparkError, match="registers connector 'stripe'"):
+    with pytest.raises(AtsparkError, match="'stripe' is registered twice"):
         load_connectors()
 
 
-def test_an_unknown_connector_names_the_known_ones():
-    with pytest.raises(NotFoundError, match=r"known: .*stripe"):
+def test_an_entry_point_providing_no_connector_is_refused(install_plugin):
+    install_plugin("acme_crm", "acme", target="nothing")
+    with pytest.raises(AtsparkError, match="provides no atspark Connector"):
+        load_connectors()
+
+
+def test_an_unknown_connector_points_to_the_list():
+    with pytest.raises(NotFoundError, match=r"unknown connector 'nope'.*atspark connector list"):
         get_connector("nope")

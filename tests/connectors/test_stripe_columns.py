@@ -7,10 +7,10 @@ import orjson
 import pyarrow as pa
 import pytest
 
+from connectors.arrow import ARROW_TYPES, arrow_schema, to_arrow
 from connectors.sandbox.stripe import generate
 from connectors.stripe import columns_from_spec
 from connectors.stripe.columns import COLUMNS
-from connectors.stripe.pages import ARROW_TYPES, arrow_schema, to_arrow
 from connectors.stripe.streams import STREAMS
 from governance.errors import AtsparkError
 from tests.vendor_specs import stripe_spec

@@ -24,6 +24,7 @@ def test_every_field_is_read_from_its_variable_and_converted():
         "ATSPARK_SESSION_ABSOLUTE_SECONDS": "3600",
         "ATSPARK_SMTP_URL": "smtps://bot:pw@mail.example.com:465",
         "ATSPARK_AUDIT_RETENTION_DAYS": "90",
+        "ATSPARK_EGRESS_ALLOWED_HOSTS": " api.internal.example, *.proxy.example ,",
         "UNRELATED": "x",
     }
     settings = Settings.from_environment(environ)
@@ -43,6 +44,7 @@ def test_every_field_is_read_from_its_variable_and_converted():
         session_absolute_seconds=3600,
         smtp_url="smtps://bot:pw@mail.example.com:465",
         audit_retention_days=90,
+        egress_allowed_hosts=("api.internal.example", "*.proxy.example"),
     )
     assert settings.upload_dir("acme") == Path("/srv/atspark/uploads/acme")
     assert settings.files_roots_of("acme") == (Path("/data/acme"), Path("/srv/shared"))

@@ -18,7 +18,7 @@ from starlette.routing import Route
 
 from connectors.sandbox.server import running
 from connectors.sandbox.stripe import create_app, generate, running_stripe_sandbox
-from connectors.stripe import API_VERSION
+from connectors.stripe.source import API_VERSION
 from connectors.stripe.streams import STREAMS
 from governance.errors import AtsparkError
 from services import connections, tenants

@@ -5,9 +5,10 @@ descriptions (``<repo>/../shared/vendor-specs`` unless another folder is given):
 
 A developer tool: tests read only its output. Stripe's description is MIT, so the part the Stripe
 sandbox tests validate against is copied as it is (``stripe/spec3-extract.json``, with the
-licence). The others are "internal validation only": of them only distilled facts are kept
-(``<vendor>/facts.json``: GET operations, their parameters, record selectors and record fields
-with JSON types), never their text.
+licence). Of every other description only distilled facts are kept (``<vendor>/facts.json``:
+operations, their parameters, record selectors and record fields with JSON types), never its
+text; those of MIT- or Apache-licensed descriptions come with the licence. A large description
+gives only the operations on the paths its catalog connectors read.
 """
 
 import json
@@ -17,27 +18,64 @@ import sys
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
+from typing import Any, Literal
+from urllib.parse import urlsplit
 
 import yaml
 
+from connectors.declarative.loading import load_spec
 from connectors.sandbox.stripe.dataset import RESOURCES as STRIPE_RESOURCES
 
 HERE = Path(__file__).resolve().parent
 DEFAULT_SPECS_DIR = HERE.parents[1].parent / "shared" / "vendor-specs"
 COMMAND = ".venv/bin/python -m tests.vendor_specs.extract"
 STRIPE_SOURCE = "stripe/spec3-2023-08-16.yaml"
-# vendor folder in tests/vendor_specs -> its files in the shared folder (as its README names them)
+CATALOG = HERE.parents[1] / "connectors" / "catalog"
+
+
+@dataclass(frozen=True)
+class Source:
+    """One vendor's description: its files in the shared folder (as its README names them), the
+    catalog connectors built on it, and whether facts are kept of every GET operation (``all``)
+    or only of the operations on the paths those connectors read (``catalog``: large ones)."""
+
+    files: str
+    connectors: tuple[str, ...] = ()
+    scope: Literal["all", "catalog"] = "all"
+    licence: str | None = None  # the licence file shipped with it, copied along
+
+
+# vendor folder in tests/vendor_specs -> its description
 FACT_SOURCES = {
-    "hubspot": "hubspot/*.json",
-    "zoho-crm": "zoho-crm/*.json",
-    "pagerduty": "pagerduty/openapiv3.json",
-    "front": "front/core-api.json",
-    "asana": "asana/asana_oas.yaml",
+    "hubspot": Source("hubspot/*.json"),
+    "zoho-crm": Source("zoho-crm/*.json"),
+    "pagerduty": Source("pagerduty/openapiv3.json", ("pagerduty",)),
+    "front": Source("front/core-api.json", ("front",)),
+    "asana": Source("asana/asana_oas.yaml", ("asana",)),
+    "box": Source("box/openapi.json", ("box",), "catalog", "box/LICENSE"),
+    "chargebee": Source(
+        "chargebee/chargebee_api_v1_spec.json", ("chargebee",), "catalog", "chargebee/LICENSE"
+    ),
+    "intercom": Source(
+        "intercom/api.intercom.io.yaml", ("intercom",), "catalog", "intercom/LICENSE"
+    ),
+    "klaviyo": Source("klaviyo/stable.json", ("klaviyo",), "catalog", "klaviyo/LICENSE"),
+    "paypal": Source(
+        "paypal/reporting_transactions_v1.json",
+        ("paypal_transaction",),
+        "catalog",
+        "paypal/LICENSE",
+    ),
+    "sendgrid": Source("sendgrid/oai.json", ("sendgrid",), "catalog", "sendgrid/LICENSE"),
+    "slack": Source("slack/slack_web_openapi_v2.json", ("slack",), "catalog", "slack/LICENSE"),
+    "square": Source("square/api.json", ("square",), "catalog", "square/LICENSE"),
+    "twilio": Source("twilio/twilio_api_v2010.json", ("twilio",), "catalog", "twilio/LICENSE"),
+    "xero": Source("xero/xero_accounting.yaml", ("xero",), "catalog", "xero/LICENSE"),
 }
 FACTS_NOTE = "distilled facts only; the description's text is not included"
 COMMON_SELECTORS = ("results", "data", "_results", "items", "records")
 RECORD_KEYS = ("id", "gid", "uid", "name")  # a body with one of these is itself a record
+NOT_RECORDS = ("errors", "warnings", "Warnings")
 
 
 # ---- reading descriptions ----------------------------------------------------------------------
@@ -173,17 +211,24 @@ def stripe_extract(specs_dir: Path) -> dict[str, Any]:
 # ---- distilled facts ---------------------------------------------------------------------------
 
 FACTS_FORMAT = """\
-`operations` lists every GET operation, sorted by path: `method`, `path`, `source` (the file it
-came from), `parameters` (`name`, `in`, `type`, `format`, `items` for arrays, `required`) and
+`provenance` names the description (the shared README's row), its `files`, its servers'
+`base_path` (the path part of the server URL, or Swagger 2's `basePath`: what comes before each
+operation's path), which `operations` are kept (every GET operation, or for a large description
+those on the paths its catalog `connectors` read) and, for an MIT- or Apache-licensed one, the
+`licence_file` next to it. `operations` are sorted by path: `method`, `path`, `source` (the file
+it came from), `parameters` (`name`, `in`, `type`, `format`, `items` for arrays, `required`) and
 `response`, taken from the 200 (else the first 2xx) JSON body: `null` when there is none;
-`{status, body: {type, format}}` when the body is not an object (a file download); otherwise
-`status`, `record_selector` (the body's property holding the records, chosen from the schema;
-`null` when the body is itself the record), `record_type` (`array` or `object`), `items`,
-`envelope` (the body's other fields, e.g. pagination), `fields` (the record's fields) and
-`additional_fields: true` when records may carry fields the description does not declare. A
-field is `name` with `type` (a list when several; nested objects are `object`, arrays `array`
-with the `items` type), `format`, `nullable` and `required` (only when true). Names are values,
-never keys, so a record field called `description` is no text key. `provenance.dangling_refs`
+`{status, body: {type, format}}` when the body is neither an object nor an array of objects (a
+file download); otherwise `status`, `record_selector` (where the records are, chosen from the
+schema: the body's property holding them, or `list[*].customer` when each item of that array
+wraps the record with related objects; `$` when the body is the array of records, `null` when
+it is itself the record), `record_type` (`array` or `object`), `items`, `envelope` (the body's
+other fields, e.g. pagination; an object's own `fields` two levels down), `fields` (the
+record's fields) and `additional_fields: true` when records may carry fields the description
+does not declare. A field is `name` with `type` (a list when several; nested objects are
+`object`, arrays `array` with the `items` type), `format`, `nullable` and `required` (only when
+true). Names are values, never keys, so a record field called `description` is no text key;
+they are stripped of stray blanks (SendGrid's `"updated_at "`). `provenance.dangling_refs`
 lists references in the description that lead nowhere."""
 
 
@@ -224,7 +269,14 @@ def shape(docs: Documents, schema: Any, doc: str, depth: int = 0) -> Shape:
 
 
 def alternatives(schema: dict[str, Any]) -> list[Any]:
-    return schema.get("oneOf") or schema.get("anyOf") or []
+    """A schema's branches: ``oneOf``, ``anyOf``, or a list under ``items`` where there is no
+    array (Slack's description writes "any of" as ``{"items": [{...}, {...}]}``)."""
+    return schema.get("oneOf") or schema.get("anyOf") or listed_items(schema)
+
+
+def listed_items(schema: dict[str, Any]) -> list[Any]:
+    items = schema.get("items")
+    return items if isinstance(items, list) and schema.get("type") != "array" else []
 
 
 def json_types(docs: Documents, schema: Any, doc: str, depth: int = 0) -> tuple[list[str], bool]:
@@ -245,7 +297,7 @@ def json_types(docs: Documents, schema: Any, doc: str, depth: int = 0) -> tuple[
         nullable = nullable or inner_nullable
     if not types and ("properties" in schema or "additionalProperties" in schema):
         types.add("object")
-    if not types and "items" in schema:
+    if not types and "items" in schema and not listed_items(schema):
         types.add("array")
     types.discard("null")
     return sorted(types), nullable
@@ -262,7 +314,8 @@ def is_array(docs: Documents, schema: Any, doc: str) -> bool:
 
 def items_of(docs: Documents, schema: Any, doc: str) -> tuple[Any, str]:
     resolved, doc = docs.resolve(schema, doc)
-    return (resolved.get("items", {}) if isinstance(resolved, dict) else {}), doc
+    items = resolved.get("items", {}) if isinstance(resolved, dict) else {}
+    return ({"anyOf": items} if isinstance(items, list) else items), doc
 
 
 def schema_format(docs: Documents, schema: Any, doc: str) -> str | None:
@@ -292,12 +345,23 @@ def type_facts(docs: Documents, schema: Any, doc: str) -> dict[str, Any]:
     return facts
 
 
-def field_facts(docs: Documents, fields: Shape) -> list[dict[str, Any]]:
-    return [
-        {"name": name, **type_facts(docs, schema, doc)}
-        | ({"required": True} if name in fields.required else {})
-        for name, (schema, doc) in fields.properties.items()
-    ]
+def field_facts(docs: Documents, fields: Shape, depth: int = 0) -> list[dict[str, Any]]:
+    """The fields' facts; with ``depth``, an object field's own ``fields`` that many levels
+    down (the envelope's, where paginators read nested paths such as ``pages.next``)."""
+    facts = []
+    for name, (schema, doc) in fields.properties.items():
+        fact = {"name": name.strip(), **type_facts(docs, schema, doc)}
+        if name in fields.required:
+            fact["required"] = True
+        if depth and fact.get("type") == "object":
+            inner = shape(docs, schema, doc)
+            if inner.properties:
+                fact["fields"] = field_facts(docs, inner, depth - 1)
+        facts.append(fact)
+    return facts
+
+
+PARAMETER_PLACES = ("path", "query", "header", "cookie")  # (Swagger 2's body and form are not)
 
 
 def parameter_facts(
@@ -307,11 +371,15 @@ def parameter_facts(
     merged: dict[tuple[str, str], tuple[dict[str, Any], str]] = {}
     for parameter in [*path_item.get("parameters", []), *operation.get("parameters", [])]:
         parameter, parameter_doc = docs.resolve(parameter, doc)
-        if "name" in parameter:  # (not a dangling reference)
+        if "name" in parameter and parameter.get("in") in PARAMETER_PLACES:  # (not dangling)
             merged[(parameter["name"], parameter["in"])] = (parameter, parameter_doc)
     facts = []
     for (name, where), (parameter, parameter_doc) in merged.items():
         schema = parameter.get("schema")
+        if schema is None and "type" in parameter:  # Swagger 2: the type is the parameter's
+            schema = {
+                key: parameter[key] for key in ("type", "format", "items") if key in parameter
+            }
         if schema is None:  # described by a media type instead
             schema = next(iter(parameter.get("content", {}).values()), {}).get("schema", {})
         required = bool(parameter.get("required")) or where == "path"
@@ -323,8 +391,10 @@ def parameter_facts(
 
 
 def json_body(docs: Documents, response: Any, doc: str) -> tuple[Any, str] | None:
-    """A response's JSON (else ``*/*``) schema, if it has one."""
+    """A response's JSON (else ``*/*``) schema, if it has one (Swagger 2: its ``schema``)."""
     response, doc = docs.resolve(response, doc)
+    if isinstance(response, dict) and isinstance(response.get("schema"), dict):
+        return response["schema"], doc
     content = response.get("content", {}) if isinstance(response, dict) else {}
     for media_type in sorted(content, key=lambda media: ("json" not in media, media)):
         if ("json" in media_type or media_type == "*/*") and "schema" in content[media_type]:
@@ -351,6 +421,18 @@ def record_arrays(docs: Documents, body: Shape) -> list[str]:
     ]
 
 
+def has_key(docs: Documents, array: Any, doc: str) -> bool:
+    """Whether an array's items have an id (so are records, not sort orders or errors)."""
+    return any(key in shape(docs, *items_of(docs, array, doc)).properties for key in RECORD_KEYS)
+
+
+def last_segment(path: str) -> str:
+    """The path's last fixed segment, lower case, up to a dot: ``messages`` of
+    ``.../Messages.json``, ``users`` of ``/users.list``."""
+    segments = [part for part in path.split("/") if part and not part.startswith("{")]
+    return segments[-1].split(".")[0].lower() if segments else ""
+
+
 def record_selector(docs: Documents, body: Shape, path: str) -> str | None:
     """The body property holding the records, or None when the body is the record (it has an
     id or a name): the array of objects (of several, the one named like the path's last
@@ -360,8 +442,13 @@ def record_selector(docs: Documents, body: Shape, path: str) -> str | None:
         return None
     arrays = record_arrays(docs, body)
     if arrays:
-        segment = [part for part in path.split("/") if part and not part.startswith("{")][-1:]
-        return next((name for name in (*segment, *COMMON_SELECTORS) if name in arrays), arrays[0])
+        segment = last_segment(path)
+        named = [name for name in arrays if name.lower() == segment]
+        keyed = [name for name in arrays if has_key(docs, *body.properties[name])]
+        first = next((name for name in arrays if name not in NOT_RECORDS), arrays[0])
+        return next((name for name in (*named, *COMMON_SELECTORS) if name in arrays), None) or (
+            keyed[0] if keyed else first
+        )
     arrays = [
         name for name, (schema, doc) in body.properties.items() if is_array(docs, schema, doc)
     ]
@@ -374,6 +461,25 @@ def record_selector(docs: Documents, body: Shape, path: str) -> str | None:
     return None
 
 
+def wrapped_record(docs: Documents, items: Shape, path: str) -> str | None:
+    """The property of a wrapper item holding the record, when each item of the records array
+    wraps it with related objects rather than being the record: ``customer`` of Chargebee's
+    ``{"customer": {...}, "card": {...}}`` at ``/customers``, ``transaction_info`` at
+    ``/transactions``. Such an item has only objects; the record is the one named like the
+    path's last segment in the singular, exactly, else as the first word of the name."""
+    objects = [name for name, prop in items.properties.items() if is_object(docs, *prop)]
+    if not objects or len(objects) < len(items.properties):
+        return None
+    singular = last_segment(path).removesuffix("s")
+    for name in objects:
+        if name.lower() == singular:
+            return name
+    return next((name for name in objects if name.lower().startswith(singular + "_")), None)
+
+
+ENVELOPE_DEPTH = 2  # nested envelope fields kept, for paginators' paths such as pages.next.x
+
+
 def response_facts(docs: Documents, operation: dict[str, Any], path: str, doc: str) -> Any:
     # (status codes are strings in JSON and may be integers in YAML)
     responses = {str(status): r for status, r in operation.get("responses", {}).items()}
@@ -383,7 +489,12 @@ def response_facts(docs: Documents, operation: dict[str, Any], path: str, doc: s
     if found is None:
         return None
     status, (schema, schema_doc) = found
-    if not is_object(docs, schema, schema_doc):  # a file, a bare array, a scalar
+    if is_array(docs, schema, schema_doc) and is_object(docs, *items_of(docs, schema, schema_doc)):
+        records = shape(docs, *items_of(docs, schema, schema_doc))  # the body is the records
+        facts = {"status": status, "record_selector": "$", "record_type": "array"}
+        facts |= {"items": "object", "envelope": [], "fields": field_facts(docs, records)}
+        return facts | ({"additional_fields": True} if records.open else {})
+    if not is_object(docs, schema, schema_doc):  # a file, a scalar, an array of scalars
         return {"status": status, "body": type_facts(docs, schema, schema_doc)}
     body = body_shape(docs, schema, schema_doc)
     selector = record_selector(docs, body, path)
@@ -396,8 +507,12 @@ def response_facts(docs: Documents, operation: dict[str, Any], path: str, doc: s
             selected, selected_doc = items_of(docs, selected, selected_doc)
             facts["items"] = type_facts(docs, selected, selected_doc).get("type")
         records = shape(docs, selected, selected_doc)
-        envelope = {name: prop for name, prop in body.properties.items() if name != selector}
-        facts["envelope"] = field_facts(docs, Shape(envelope, body.required))
+        if facts["record_type"] == "array" and (inner := wrapped_record(docs, records, path)):
+            selector = f"{selector}[*].{inner}"
+            records = shape(docs, *records.properties[inner])
+        holder = selector.split("[")[0]
+        envelope = {name: prop for name, prop in body.properties.items() if name != holder}
+        facts["envelope"] = field_facts(docs, Shape(envelope, body.required), ENVELOPE_DEPTH)
     facts = {"status": status, "record_selector": selector, **facts}
     facts["fields"] = field_facts(docs, records)
     if records.open:
@@ -405,10 +520,12 @@ def response_facts(docs: Documents, operation: dict[str, Any], path: str, doc: s
     return facts
 
 
-def operation_facts(docs: Documents, path: str, path_item: dict[str, Any], doc: str) -> Any:
-    operation, _ = docs.resolve(path_item["get"], doc)
+def operation_facts(
+    docs: Documents, path: str, path_item: dict[str, Any], doc: str, method: str = "get"
+) -> Any:
+    operation, _ = docs.resolve(path_item[method], doc)
     return {
-        "method": "GET",
+        "method": method.upper(),
         "path": path,
         "source": doc,
         "parameters": parameter_facts(docs, path_item, operation, doc),
@@ -416,23 +533,80 @@ def operation_facts(docs: Documents, path: str, path_item: dict[str, Any], doc: 
     }
 
 
-def vendor_facts(specs_dir: Path, source: str) -> dict[str, Any]:
-    files = sorted(specs_dir.glob(source))
+def base_path(document: dict[str, Any]) -> str:
+    """The path part of the description's (first) server, or of a Swagger 2 ``basePath``."""
+    if "basePath" in document:
+        return str(document["basePath"]).rstrip("/")
+    servers = document.get("servers") or [{}]
+    url = servers[0].get("url", "")
+    for name, variable in servers[0].get("variables", {}).items():
+        url = url.replace("{" + name + "}", str(variable.get("default", "")))
+    return urlsplit(url).path.rstrip("/")
+
+
+def template(path: str) -> str:
+    """A path with its placeholders made alike: ``/a/{b}/c`` -> ``/a/{}/c``."""
+    return re.sub(r"\{[^/}]*\}", "{}", "/" + path.strip("/"))
+
+
+def catalog_reads(connectors: Iterable[str]) -> set[tuple[str, str]]:
+    """(method, stream path with placeholders made alike) of each stream of the connectors."""
+    reads = set()
+    for name in connectors:
+        spec = load_spec(CATALOG / f"{name}.yaml")
+        reads |= {(stream.method.lower(), template(stream.path)) for stream in spec.streams}
+    return reads
+
+
+def reads_path(path: str, stream: str) -> bool:
+    """Whether a description's path ends like a stream's (both with placeholders made alike),
+    a placeholder of the description's standing for any one segment of the stream's:
+    ``/2.0/folders/{}/items`` for ``/folders/0/items``."""
+    ours, theirs = template(path).strip("/").split("/"), stream.strip("/").split("/")
+    if len(ours) < len(theirs):
+        return False
+    tail = ours[len(ours) - len(theirs) :]
+    if tail[-1] != theirs[-1]:  # (the last segment names what is read)
+        return False
+    return all(a == b or a == "{}" for a, b in zip(tail, theirs, strict=True))
+
+
+def kept(scope: str, reads: set[tuple[str, str]], method: str, path: str) -> bool:
+    """Whether facts are kept of an operation: every GET one (scope ``all``), and those on a path
+    ending like one a catalog connector reads with that method."""
+    read = any(method == m and reads_path(path, stream) for m, stream in reads)
+    return read or (scope == "all" and method == "get")
+
+
+def vendor_facts(specs_dir: Path, source: Source) -> dict[str, Any]:
+    files = sorted(specs_dir.glob(source.files))
     if not files:
-        raise FileNotFoundError(f"no {source} under {specs_dir}")
+        raise FileNotFoundError(f"no {source.files} under {specs_dir}")
     docs = Documents(files)
+    reads = catalog_reads(source.connectors)
     operations = [
-        operation_facts(docs, path, path_item, name)
+        operation_facts(docs, path, path_item, name, method)
         for name, document in docs.by_name.items()
         for path, path_item in document.get("paths", {}).items()
-        if "get" in path_item
+        for method in ("get", "post")
+        if method in path_item and kept(source.scope, reads, method, path)
     ]
-    operations.sort(key=lambda op: (op["path"], op["source"]))
+    operations.sort(key=lambda op: (op["path"], op["method"], op["source"]))
     dangling = {"dangling_refs": sorted(docs.dangling)} if docs.dangling else {}
+    bases = {name: base_path(document) for name, document in docs.by_name.items()}
+    described = provenance(specs_dir, source.files)
+    if not described["path"]:  # (the README names the repository only: the file is at its root)
+        described["path"] = " ".join(path.name for path in files)
     return {
         "provenance": {
-            **provenance(specs_dir, source),
+            **described,
             "files": [path.name for path in files],
+            "base_path": next(iter(bases.values())) if len(set(bases.values())) == 1 else bases,
+            "operations": "every GET operation"
+            if source.scope == "all"
+            else "the operations on the paths of the catalog connectors' streams",
+            "connectors": list(source.connectors),
+            **({"licence_file": "LICENSE"} if source.licence else {}),
             "note": FACTS_NOTE,
             **dangling,
             "regenerate": COMMAND,
@@ -472,11 +646,13 @@ from a checkout next to `../shared/vendor-specs` with
 - `stripe/spec3-extract.json`: a faithful subset of Stripe's MIT-licensed description (copyright
   and permission notice in `stripe/LICENSE`): the GET operations of the list and retrieve paths
   the Stripe sandbox serves, the `error` schema, and every component they reach by `$ref`.
-- `<vendor>/facts.json` for descriptions marked "internal validation only": distilled facts
-  only (each GET operation's method, path, parameters with name, location, type and whether
-  required; for the success response the record selector, record fields and envelope fields
-  with JSON types and formats). None of the description's text (descriptions, summaries,
-  examples) is included. Each file repeats its provenance in its `provenance` header.
+- `<vendor>/facts.json`: distilled facts only (each operation's method, path, parameters with
+  name, location, type and whether required; for the success response the record selector,
+  record fields and envelope fields with JSON types and formats). None of the description's
+  text (descriptions, summaries, examples) is included: for descriptions marked "internal
+  validation only" nothing more may be kept, and for the MIT- and Apache-licensed ones facts
+  are all the tests need (their licence is copied next to them as `<vendor>/LICENSE`). Each
+  file repeats its provenance in its `provenance` header.
 
 ## Facts format
 
@@ -488,7 +664,8 @@ from a checkout next to `../shared/vendor-specs` with
 |---|---|---|---|---|---|
 {table}
 
-`stripe/LICENSE` is a copy of the licence shipped with Stripe's description.
+`stripe/LICENSE` and `<vendor>/LICENSE` are copies of the licences shipped with the
+descriptions.
 
 Load them in tests with `tests.vendor_specs.stripe_spec()` and `tests.vendor_specs.facts(vendor)`.
 """
@@ -506,8 +683,11 @@ def main(argv: list[str]) -> None:
         facts = vendor_facts(specs_dir, source)
         (HERE / vendor).mkdir(exist_ok=True)
         (HERE / vendor / "facts.json").write_text(dump_facts(facts), encoding="utf-8")
+        if source.licence:
+            shutil.copyfile(specs_dir / source.licence, HERE / vendor / "LICENSE")
         rows.append((f"{vendor}/facts.json", facts["provenance"]))
-        print(f"{vendor}: {len(facts['operations'])} GET operations", file=sys.stderr)
+        size = (HERE / vendor / "facts.json").stat().st_size
+        print(f"{vendor}: {len(facts['operations'])} operations, {size} bytes", file=sys.stderr)
     (HERE / "README.md").write_text(readme(rows), encoding="utf-8")
     print(f"stripe: {len(extract['paths'])} paths, {target.stat().st_size} bytes", file=sys.stderr)
 

@@ -79,10 +79,21 @@ def test_each_facts_file_states_its_provenance(vendor: str) -> None:
     assert provenance["source"].startswith(f"{vendor}/")
     assert re.fullmatch(r"[\w.-]+/[\w.-]+", provenance["vendor_repository"])
     assert provenance["path"] and provenance["api_version"]
-    assert provenance["licence"].endswith("internal validation only")
+    licence = provenance["licence"]
+    if licence.endswith("internal validation only"):
+        assert "licence_file" not in provenance
+    else:  # an MIT- or Apache-licensed description: its licence comes along
+        assert licence.startswith(("MIT", "Apache-2.0"))
+        assert provenance["licence_file"] == "LICENSE"
+        assert (HERE / vendor / "LICENSE").read_text().strip()
     assert provenance["note"] == "distilled facts only; the description's text is not included"
     assert provenance["files"] and provenance["regenerate"].endswith("tests.vendor_specs.extract")
     assert {op["source"] for op in facts(vendor)["operations"]} <= set(provenance["files"])
+    assert isinstance(provenance["base_path"], str | dict)
+    assert provenance["operations"] in (
+        "every GET operation",
+        "the operations on the paths of the catalog connectors' streams",
+    )
 
 
 @pytest.mark.parametrize("vendor", FACT_VENDORS)
@@ -98,10 +109,16 @@ def test_facts_carry_no_text_of_the_description(vendor: str) -> None:
 
 @pytest.mark.parametrize("vendor", FACT_VENDORS)
 def test_facts_have_the_documented_shape(vendor: str) -> None:
-    operations = facts(vendor)["operations"]
-    assert len(operations) >= 20
+    data = facts(vendor)
+    operations = data["operations"]
+    if data["provenance"]["operations"] == "every GET operation":
+        assert len(operations) >= 20
+        assert all(op["method"] == "GET" for op in operations)
+    else:  # the operations of the catalog connectors' streams: one at least for each
+        assert len(operations) >= len(data["provenance"]["connectors"])
     for op in operations:
-        assert set(op) == OPERATION_KEYS and op["method"] == "GET" and op["path"].startswith("/")
+        assert set(op) == OPERATION_KEYS and op["method"] in ("GET", "POST")
+        assert op["path"].startswith("/")
         for parameter in op["parameters"]:
             assert set(parameter) <= PARAMETER_KEYS and isinstance(parameter["required"], bool)
             assert parameter["in"] in {"path", "query", "header", "cookie"}
@@ -111,10 +128,19 @@ def test_facts_have_the_documented_shape(vendor: str) -> None:
         if response is None:
             continue
         assert set(response) <= RESPONSE_KEYS and re.fullmatch(r"2\d\d", response["status"])
-        for field in response.get("fields", []) + response.get("envelope", []):
-            assert set(field) <= FIELD_KEYS
-            types = field.get("type", [])
-            assert set(types if isinstance(types, list) else [types]) <= JSON_TYPES
+        for field in response.get("fields", []):
+            _assert_field_shape(field, FIELD_KEYS)
+        for field in response.get("envelope", []):  # (an object's own fields come along)
+            _assert_field_shape(field, FIELD_KEYS | {"fields"})
+
+
+def _assert_field_shape(field: dict[str, Any], keys: set[str]) -> None:
+    assert set(field) <= keys and isinstance(field["name"], str)
+    types = field.get("type", [])
+    assert set(types if isinstance(types, list) else [types]) <= JSON_TYPES
+    for inner in field.get("fields", []):
+        assert field["type"] == "object"
+        _assert_field_shape(inner, keys)
 
 
 # ---- the endpoints connectors will be built on -------------------------------------------------

@@ -64,17 +64,22 @@ class NewPolicy(BaseModel):
     groups: list[Name] = Field(default=[], max_length=200)
 
 
+ConfigValue = str | int | float | bool | list[str]
+"""A connection's config value: text, a number, a boolean or a list of text, as its
+connector's schema (``atspark connector show``) says."""
+
+
 class NewConnection(BaseModel):
     connector: Name
     name: Name | None = None
-    config: dict[str, str] = {}
+    config: dict[str, ConfigValue] = {}
     secrets: dict[str, str] = Field(default={}, description="write-only: never shown again")
 
 
 class Connection(BaseModel):
     name: str
     connector: str
-    config: dict[str, str]
+    config: dict[str, ConfigValue]
     secrets: dict[str, str] = Field(description="secret names, values masked")
 
 
