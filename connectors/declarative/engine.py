@@ -199,37 +199,15 @@ def _paginator(paginator: Any) -> Any:
         case s.JsonLinkPaginator():
             return {"type": "json_link", "next_url_path": paginator.next_url_path}
         case s.CursorPaginator():
-            return _without_none(
-                type="cursor",
-                cursor_path=paginator.cursor_path,
-                cursor_param=paginator.cursor_param,
-                cursor_body_path=paginator.cursor_body_path,
-                has_more_path=paginator.has_more_path,
-            )
-        case s.OffsetPaginator():
-            return _without_none(
-                type="offset",
-                limit=paginator.limit,
-                offset_param=paginator.offset_param,
-                limit_param=paginator.limit_param,
-                total_path=paginator.total_path,
-                has_more_path=paginator.has_more_path,
-                stop_after_empty_page=True,
-            ) | ({} if paginator.total_path else {"total_path": None})
-        case s.PageNumberPaginator():
-            return _without_none(
-                type="page_number",
-                page_param=paginator.page_param,
-                base_page=paginator.base_page,
-                total_path=paginator.total_path,
-                has_more_path=paginator.has_more_path,
-                stop_after_empty_page=True,
-            ) | ({} if paginator.total_path else {"total_path": None})
+            return paginator.model_dump(exclude_none=True)  # dlt's own names
+        case s.OffsetPaginator() | s.PageNumberPaginator():
+            own = {"page_size", "page_size_param"}  # sent as a parameter, not dlt's
+            return {
+                "total_path": None,  # dlt's default is "total": absent, none is read
+                **paginator.model_dump(exclude_none=True, exclude=own),
+                "stop_after_empty_page": True,
+            }
     raise AssertionError(f"unknown paginator {paginator!r}")
-
-
-def _without_none(**values: Any) -> dict[str, Any]:
-    return {key: value for key, value in values.items() if value is not None}
 
 
 def _incremental(incremental: s.Incremental, start_date: str | None) -> dict[str, Any]:
