@@ -34,13 +34,18 @@ def host_allowed(host: str, patterns: Iterable[str]) -> bool:
     return False
 
 
-def check_base_url(url: str, hosts: Iterable[str], connector: str) -> None:
-    """Refuse a base URL whose host is not one of ``hosts``: read as ``requests`` (urllib3) will
-    read it, and as the standard library does, so no two parsers can disagree on the host."""
+def hosts_of(url: str) -> set[str]:
+    """The host of ``url`` as ``requests`` (urllib3) reads it and as the standard library does:
+    one host, unless a trick makes the two parsers disagree. ValueError if either cannot."""
     from urllib3.util import parse_url
 
+    return {urlsplit(url).hostname or "", (parse_url(url).host or "").strip("[]").lower()}
+
+
+def check_base_url(url: str, hosts: Iterable[str], connector: str) -> None:
+    """Refuse a base URL unless every reading of its host is one of ``hosts``."""
     try:
-        seen = {urlsplit(url).hostname or "", (parse_url(url).host or "").strip("[]").lower()}
+        seen = hosts_of(url)
     except ValueError:
         raise AtsparkError(
             f"connector {connector!r} needs a base_url like https://host[:port]"
@@ -81,14 +86,18 @@ class Egress:
         self._lock = threading.Lock()
 
     def check(self, url: str) -> None:
-        parts = urlsplit(url)
-        if parts.scheme not in ("http", "https") or not parts.hostname:
+        try:
+            seen = hosts_of(url) if urlsplit(url).scheme in ("http", "https") else {""}
+        except ValueError:
+            seen = {""}
+        if "" in seen:
             raise AtsparkError(f"{self.title}: refused to request a URL that is not http(s)")
-        if not host_allowed(parts.hostname, self.hosts):
-            raise AtsparkError(
-                f"{self.title}: refused to send a request to {parts.hostname!r}, which is not an "
-                f"allowed host of this connector ({', '.join(self.hosts)})"
-            )
+        for host in seen:
+            if not host_allowed(host, self.hosts):
+                raise AtsparkError(
+                    f"{self.title}: refused to send a request to {host!r}, which is not an "
+                    f"allowed host of this connector ({', '.join(self.hosts)})"
+                )
 
     def wait_turn(self) -> None:
         """Space requests ``1 / requests_per_second`` apart, across threads."""

@@ -6,6 +6,7 @@ connection's fields into URLs and credentials, and the platform's rules (egress 
 limit, clear errors, refresh-token rotation) into the session dlt sends through.
 """
 
+import re
 from collections.abc import Mapping
 from datetime import UTC, date, datetime
 from functools import partial
@@ -21,6 +22,8 @@ from connectors.egress import Egress, guarded_session
 from governance.errors import AtsparkError
 
 EPOCH = "1970-01-01T00:00:00Z"
+_NOT_IN_A_SEGMENT = re.compile(r"[/?#\\%\x00-\x1f\x7f]")
+"""What a parent's value may not hold, put unquoted in its children's paths by dlt."""
 
 
 def build_source(spec: s.ConnectorSpec, connection: ConnectionSpec):
@@ -30,16 +33,13 @@ def build_source(spec: s.ConnectorSpec, connection: ConnectionSpec):
     from connectors.declarative.pages import PageToArrow
 
     source = rest_api_source(rest_api_config(spec, connection), name=spec.name, max_table_nesting=0)
-    parents: dict[str, set[str]] = {}
-    for stream in spec.streams:
-        if stream.parent:
-            parents.setdefault(stream.parent.stream, set()).add(stream.parent.field)
     for stream in spec.streams:
         resource = source.resources.get(stream.name)
         if resource is None:
             continue
-        if stream.name in parents:  # its children read its records as dicts
-            resource.add_map(_path_safe(spec.title, stream.name, sorted(parents[stream.name])))
+        if children := spec.children(stream.name):  # they read its records as dicts
+            fields = sorted({child.parent.field for child in children if child.parent})
+            resource.add_map(_path_safe(spec.title, stream.name, fields))
             resource.apply_hints(file_format="parquet")
         else:
             resource.add_step(PageToArrow(spec.title, stream))
@@ -54,11 +54,7 @@ def _path_safe(title: str, stream: str, fields: list[str]) -> Any:
     def check(record: dict[str, Any]) -> dict[str, Any]:
         for field_ in fields:
             value = str(record.get(field_, ""))
-            if (
-                not value.strip(".")
-                or any(mark in value for mark in "/?#\\%")
-                or any(ord(char) < 32 for char in value)
-            ):
+            if not value.strip(".") or _NOT_IN_A_SEGMENT.search(value):
                 raise AtsparkError(
                     f"{title} returned a {stream}.{field_} that is not one path segment; "
                     "its children were not requested"
@@ -229,7 +225,7 @@ def convert(source: s.CursorFormat, target: s.CursorFormat, value: Any) -> Any:
         moment = datetime.fromtimestamp(seconds, UTC)
     else:
         moment = _parse(str(value))
-    return initial_value(target, moment.isoformat())
+    return written(target, moment)
 
 
 def initial_value(kind: s.CursorFormat, start_date: str | None) -> str | int:

@@ -320,6 +320,10 @@ class ConnectorSpec(_Strict):
     retry: Retry = Retry()
     streams: tuple[Stream, ...] = Field(min_length=1)
 
+    def children(self, parent: str) -> tuple[Stream, ...]:
+        """The streams with one request per record of stream ``parent``."""
+        return tuple(s for s in self.streams if s.parent and s.parent.stream == parent)
+
     @model_validator(mode="after")
     def _consistent(self) -> "ConnectorSpec":
         for host in self.allowed_hosts:

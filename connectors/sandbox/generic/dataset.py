@@ -7,7 +7,6 @@ their cursors past everything before, as a vendor's data moves between two loads
 """
 
 import random
-from collections.abc import Iterator
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
 from typing import Any
@@ -58,36 +57,17 @@ class Dataset:
 
     def __post_init__(self) -> None:
         self._random = random.Random(self.seed)
-        for stream in self._ordered():
+        self.records = {stream.name: [] for stream in self.spec.streams}
+        for stream in self.spec.streams:
             if stream.parent:
-                parents = self.records[stream.parent.stream]
-                for parent in parents:
-                    self.records.setdefault(stream.name, [])
-                    for _ in range(CHILDREN_PER_PARENT):
-                        self._add(stream, parent[stream.parent.field])
-                self.records.setdefault(stream.name, [])
-            else:
-                size = self.records_per_stream or (
-                    2 * page_size(self.spec, stream, self.server_page_size) + 3
-                )
-                if any(
-                    child.parent and child.parent.stream == stream.name
-                    for child in self.spec.streams
-                ):
-                    size = min(size, MAX_PARENTS)
-                self.records[stream.name] = []
-                for _ in range(size):
-                    self._add(stream, None)
-
-    def _ordered(self) -> Iterator[s.Stream]:
-        done: set[str] = set()
-        pending = list(self.spec.streams)
-        while pending:
-            for stream in list(pending):
-                if not stream.parent or stream.parent.stream in done:
-                    done.add(stream.name)
-                    pending.remove(stream)
-                    yield stream
+                continue  # made with each parent record
+            size = self.records_per_stream or (
+                2 * page_size(self.spec, stream, self.server_page_size) + 3
+            )
+            if self.spec.children(stream.name):
+                size = min(size, MAX_PARENTS)
+            for _ in range(size):
+                self._add_with_children(stream, self._add(stream, None))
 
     def children(self, stream: s.Stream, parent_value: str) -> list[dict[str, Any]]:
         return [r for r in self.records[stream.name] if str(r["_parent"]) == parent_value]
@@ -104,10 +84,10 @@ class Dataset:
                 self._add_with_children(stream, self._add(stream, None))
 
     def _add_with_children(self, stream: s.Stream, parent: dict[str, Any]) -> None:
-        for child in self.spec.streams:
-            if child.parent and child.parent.stream == stream.name:
-                for _ in range(CHILDREN_PER_PARENT):
-                    self._add_with_children(child, self._add(child, parent[child.parent.field]))
+        for child in self.spec.children(stream.name):
+            assert child.parent is not None
+            for _ in range(CHILDREN_PER_PARENT):
+                self._add_with_children(child, self._add(child, parent[child.parent.field]))
 
     def _add(self, stream: s.Stream, parent: Any) -> dict[str, Any]:
         self._serial += 1
