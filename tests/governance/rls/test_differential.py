@@ -799,6 +799,15 @@ def run(connection: duckdb.DuckDBPyConnection, sql: str) -> Outcome:
         timer.cancel()
 
 
+def run_unoptimized(connection: duckdb.DuckDBPyConnection, sql: str) -> Outcome:
+    """``run`` with DuckDB's optimizer off for the one query."""
+    connection.execute("PRAGMA disable_optimizer")
+    try:
+        return run(connection, sql)
+    finally:
+        connection.execute("PRAGMA enable_optimizer")
+
+
 def normalise(rows: list[tuple[object, ...]]) -> list[tuple[object, ...]]:
     def value(v: object) -> object:
         if isinstance(v, float):
@@ -836,7 +845,17 @@ def check(database: Database, case: Case) -> None:
     if actual[0] == "error":
         assert_reveals_nothing_hidden(database, case, compiled.sql, actual, context)
     if expected[0] == actual[0] == "rows":
-        assert_same_rows(case, actual[1], expected[1], context)
+        try:
+            assert_same_rows(case, actual[1], expected[1], context)
+        except AssertionError:
+            # DuckDB's optimizer answers some plain queries wrongly (1.4.4: a LIMIT under a
+            # RIGHT JOIN, joined again, returns rows the join cannot match): the visible
+            # copy's true answer is the plan without it, and the governed answer must be it.
+            truth = run_unoptimized(database.copy, case.sql)
+            if truth[0] != "rows" or normalise(truth[1]) == normalise(expected[1]):
+                raise
+            event("DuckDB's optimizer answered the original wrongly")
+            assert_same_rows(case, actual[1], truth[1], context)
     elif expected[0] != actual[0]:
         # DuckDB may evaluate a failing expression (a cast) under one plan and skip it under
         # another (an empty join side, a filter order, a different table size), so an error on
