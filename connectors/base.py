@@ -22,6 +22,8 @@ from governance.errors import AtsparkError
 if TYPE_CHECKING:
     from dlt.extract.source import DltSource
 
+    from connectors.oauth import OAuthApp
+
 WriteDisposition = Literal["append", "merge", "replace"]
 AUTH_KINDS = (
     "none",
@@ -179,6 +181,18 @@ class Connector(ABC):
     @abstractmethod
     def source(self, connection: ConnectionSpec) -> "DltSource":
         """A dlt source with one resource per stream, each resource named after its stream."""
+
+    def oauth_app(self, config: Mapping[str, Any]) -> "OAuthApp | None":
+        """How a person authorizes a connection with ``config`` at the vendor (OAuth 2.0
+        authorization code), or None when this connector's connections are not authorized so."""
+        return None
+
+    def simulator(
+        self, seed: int, records: int | None, rate_limit_every: int, error_every: int
+    ) -> Any | None:
+        """An ASGI app simulating the vendor's API for ``atspark sandbox serve`` (its
+        ``app.state.banner`` says how to connect to it), or None when there is none."""
+        return None
 
     def parse_config(self, given: Mapping[str, Any]) -> dict[str, Any]:
         """Config as typed by a person (``KEY=VALUE`` text) converted to the schema's types."""

@@ -42,11 +42,13 @@ def serve(
             error_every=error_every or None,
         )
         return
-    spec = getattr(found, "spec", None)
-    if spec is None:
+    app = found.simulator(seed, records, rate_limit_every or 0, error_every)
+    if app is None:
         raise AtsparkError(f"connector {found.name!r} has no simulator (it does not speak HTTP)")
-    from connectors.sandbox.generic import Faults
-    from connectors.sandbox.generic import serve as serve_generic
+    from connectors.sandbox.server import serve_forever
 
+    banner = getattr(app.state, "banner", "")
     typer.echo(f"{found.name} simulator on http://127.0.0.1:{port} (Ctrl-C stops it)", err=True)
-    serve_generic(spec, port, seed, Faults(rate_limit_every or 0, error_every), records)
+    if banner:
+        typer.echo(banner.format(base_url=f"http://127.0.0.1:{port}"), err=True)
+    serve_forever(app, port)

@@ -6,9 +6,10 @@ from typing import Any
 from urllib.parse import quote
 
 from connectors.base import ConnectionSpec, Connector, ConnectorInfo, StreamSpec
-from connectors.config_schema import BASE_URL, object_schema, secret
+from connectors.config_schema import BASE_URL, object_schema, secret, with_defaults
 from connectors.declarative import spec as s
 from connectors.egress import check_base_url, check_http_values
+from connectors.oauth import OAuthApp, token_secret_fields
 from governance.errors import AtsparkError
 
 _HOST_PART = re.compile(r"[A-Za-z0-9._-]+")
@@ -51,6 +52,28 @@ class DeclarativeConnector(Connector):
                     path_segment(str(connection.config[name]))
         allowed = (*self.spec.allowed_hosts, *connection.runtime.egress_hosts)
         check_base_url(base_url(self.spec, connection.config), allowed, self.name)
+
+    def oauth_app(self, config: Mapping[str, Any]) -> OAuthApp | None:
+        """The spec's authorization-code app, when it names an ``authorize_url``."""
+        auth = self.spec.auth
+        if not isinstance(auth, s.OAuth2RefreshToken) or not auth.authorize_url:
+            return None
+        config = with_defaults(self.config_schema, config)
+        app = OAuthApp(
+            authorize_url=fill(auth.authorize_url, config, _host_part),
+            token_url=fill(auth.token_url, config, _host_part),
+            scopes=auth.scopes,
+            allowed_hosts=self.spec.allowed_hosts,
+        )
+        given = config.get("base_url")
+        return app.rebased(str(given)) if given and given != self.spec.base_url else app
+
+    def simulator(
+        self, seed: int, records: int | None, rate_limit_every: int, error_every: int
+    ) -> Any:
+        from connectors.sandbox.generic import Faults, create_app
+
+        return create_app(self.spec, seed, Faults(rate_limit_every, error_every), records)
 
     def source(self, connection: ConnectionSpec):
         from connectors.declarative.engine import build_source
@@ -122,6 +145,9 @@ def config_schema(spec: s.ConnectorSpec) -> dict[str, Any]:
             **declared.pop(field, {}),
         }
         properties[field]["writeOnly"] = True
+    if isinstance(spec.auth, s.OAuth2RefreshToken):
+        renewed = token_secret_fields(spec.title)
+        properties.update({name: renewed[name] for name in renewed if name not in properties})
     properties.update(declared)
     in_base_url = set(s.PLACEHOLDER.findall(spec.base_url))
     in_paths = {name for stream in spec.streams for name in s.PLACEHOLDER.findall(stream.path)}
