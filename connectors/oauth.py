@@ -140,6 +140,26 @@ def request_tokens(
     raise AtsparkError(f"the vendor's token endpoint refused the {grant} grant ({reason[:80]})")
 
 
+def revoke_token(
+    session: Any, app: OAuthApp, client_id: str, client_secret: str, token: str
+) -> bool:
+    """Ask the vendor to revoke ``token`` (RFC 7009); whether it said yes. A vendor that cannot
+    be reached or refuses does not stop a disconnection: the tokens are deleted here anyway."""
+    if not app.revoke_url:
+        return False
+    data = {"token": token, "token_type_hint": "refresh_token"}
+    auth = None
+    if app.client_auth == "client_secret_basic":
+        auth = (client_id, client_secret)
+    else:
+        data.update(client_id=client_id, client_secret=client_secret)
+    try:
+        response = session.post(app.revoke_url, data=data, auth=auth)
+    except (OSError, AtsparkError):
+        return False
+    return 200 <= response.status_code < 300
+
+
 def _pairs(body: str) -> list[tuple[str, str]]:
     from urllib.parse import parse_qsl
 

@@ -56,6 +56,10 @@ class Settings:
     egress_allowed_hosts: tuple[str, ...] = ("127.0.0.1", "localhost", "::1")
     """Hosts every HTTP connector may reach besides its own ``allowed_hosts`` (comma-separated;
     ``*.suffix`` for subdomains). Loopback by default, for sandboxes; empty it in production."""
+    public_url: str | None = None
+    """The serving app's address as people's browsers reach it (``https://data.example.com``):
+    OAuth callbacks come back to ``<public_url>/oauth/callback``. Unset: the address each request
+    came to (fine for one machine; behind a proxy, set it)."""
 
     def __post_init__(self) -> None:
         for name, convert in _CONVERTERS.items():
@@ -175,6 +179,13 @@ def _smtp_url(value: Any) -> str | None:
     return url
 
 
+def _public_url(value: Any) -> str | None:
+    url = _optional_text(value)
+    if url is not None and not re.fullmatch(r"https?://[A-Za-z0-9.\-\[\]:]+(/[\w.~/-]*)?", url):
+        raise ValueError(f"must be an http(s) address like https://data.example.com, not {url!r}")
+    return url and url.rstrip("/")
+
+
 def _host_list(value: Any) -> tuple[str, ...]:
     given = value.split(",") if isinstance(value, str) else list(value)
     hosts = tuple(part.strip().lower() for part in given if part.strip())
@@ -197,6 +208,7 @@ _CONVERTERS: dict[str, Callable[[Any], Any]] = {
     "session_idle_seconds": _at_least(int, 1),
     "session_absolute_seconds": _at_least(int, 1),
     "smtp_url": _smtp_url,
+    "public_url": _public_url,
     "audit_retention_days": _at_least(int, 1),
     "egress_allowed_hosts": _host_list,
 }

@@ -40,6 +40,8 @@ class ConnectionInfo:
     config: dict[str, Any]
     secret_keys: list[str]
     created_at: datetime
+    status: str = "active"
+    authorized_at: datetime | None = None
 
 
 def connection_info(tenant: Tenant, connection: Connection) -> ConnectionInfo:
@@ -50,6 +52,8 @@ def connection_info(tenant: Tenant, connection: Connection) -> ConnectionInfo:
         dict(connection.config),
         list(connection.secret_keys),
         connection.created_at,
+        connection.status or "active",
+        connection.authorized_at,
     )
 
 
@@ -171,8 +175,7 @@ def add_connection(
     The connector's own rules on config and secrets are checked by the caller (the connections
     service), which knows the connectors.
     """
-    check_identifier("connection name", name)
-    _check_name_is_free(session, tenant, name)
+    check_connection_name(session, tenant, name)
     connection = Connection(
         tenant_id=tenant.id,
         name=name,
@@ -186,12 +189,14 @@ def add_connection(
     return connection_info(tenant, connection)
 
 
-def _check_name_is_free(session: Session, tenant: Tenant, name: str) -> None:
-    """Refuse a name taken, or one whose ``<name>_<stream>`` tables could meet another's.
+def check_connection_name(session: Session, tenant: Tenant, name: str) -> None:
+    """Refuse a name that is no identifier, is taken, or whose ``<name>_<stream>`` tables could
+    meet another's.
 
     Connection ``shop`` with stream ``x_orders`` and connection ``shop_x`` with stream ``orders``
     would both write ``shop_x_orders``, so no connection name may extend another by ``_``.
     """
+    check_identifier("connection name", name)
     for other in session.scalars(select(Connection.name).where(Connection.tenant_id == tenant.id)):
         if other == name:
             raise ConflictError(f"tenant {tenant.slug!r} already has a connection {name!r}")

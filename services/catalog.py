@@ -30,6 +30,22 @@ def list_connectors(category: str | None = None) -> list[dict[str, Any]]:
     ]
 
 
+def oauth_connectors() -> list[dict[str, Any]]:
+    """The connectors whose connections a person authorizes at the vendor (OAuth 2.0), with
+    the scopes they ask for by default."""
+    found = []
+    for connector in load_connectors().values():
+        try:
+            app = connector.oauth_app({})
+        except AtsparkError:  # its OAuth endpoints need config first (a data centre, a domain)
+            app = None
+        if app is not None:
+            found.append(
+                {"name": connector.name, "title": connector.info.title, "scopes": list(app.scopes)}
+            )
+    return sorted(found, key=lambda item: item["title"].lower())
+
+
 def describe_connector(name: str) -> dict[str, Any]:
     """One connector in full: its streams and its connection's JSON Schema."""
     connector = get_connector(name)

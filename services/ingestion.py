@@ -14,10 +14,12 @@ from functools import partial
 
 from sqlalchemy import func, select
 
+from connectors.oauth import ReauthorizationNeeded
 from governance import tenancy
 from governance.store.models import Load, utcnow
 from pipelines.ingest import IngestResult, LoadTarget, ProgressCallback
 from pipelines.ingest import ingest as run_load
+from services import oauth
 from services.context import Operator, ServiceContext
 from services.operations import operation, unit_of_work
 
@@ -65,6 +67,7 @@ def ingest(
         op.note(connection=connection)
         with op.unit(PERMISSION, records=False) as work:
             found = tenancy.find_connection(work.session, work.tenant_row, connection)
+            oauth.check_runnable(found)
             target = LoadTarget(
                 work.tenant_row.id,
                 work.tenant_row.slug,
@@ -74,7 +77,11 @@ def ingest(
                 tenancy.connection_secrets(ctx.platform, work.tenant_row, found),
                 partial(_save_rotated_secrets, ctx, tenant, connection),
             )
-        result = run_load(ctx.platform, target, on_progress)
+        try:
+            result = run_load(ctx.platform, target, on_progress)
+        except ReauthorizationNeeded as refused:
+            oauth.mark_needs_reauthorization(ctx, tenant, connection, str(refused))
+            raise
         with op.unit() as work:
             work.session.add(
                 Load(

@@ -108,3 +108,10 @@ def Require(permission: str):
         return caller
 
     return Depends(check)
+
+
+def callback_url(request: Request) -> str:
+    """Where vendors send people back after they authorize a connection: under
+    ``ATSPARK_PUBLIC_URL`` when set, else the address this request came to."""
+    base = request.app.state.platform.settings.public_url or str(request.base_url).rstrip("/")
+    return f"{base}/oauth/callback"

@@ -19,7 +19,7 @@ from dataclasses import dataclass, field
 from typing import Any
 from urllib.parse import urlencode
 
-from authlib.oauth2.rfc7636 import compare_s256_code_challenge
+from authlib.oauth2.rfc7636.challenge import compare_s256_code_challenge
 from starlette.requests import Request
 from starlette.responses import HTMLResponse, JSONResponse, RedirectResponse, Response
 from starlette.routing import Route
@@ -43,7 +43,9 @@ class AuthorizationServer:
     paths: OAuthPaths
     scopes: frozenset[str]
     """Every scope the vendor knows; an authorize request may ask only for these."""
-    client_id: str = "sandbox-client-id"
+    client_id: str | None = "sandbox-client-id"
+    """The registered app; None admits any client (a lenient simulator, for kits that make up
+    their credentials)."""
     client_secret: str = "sandbox-client-secret"
     scope_separator: str = " "
     rotate_refresh_tokens: bool = False
@@ -54,11 +56,16 @@ class AuthorizationServer:
     """Extra fields of every token response (Zoho's ``api_domain``)."""
     refusal: Callable[[int, str], Response] | None = None
     """The vendor's error body for a refused grant: ``(status, error) -> Response``."""
+    accept_unknown_refresh_tokens: bool = False
+    """Take a refresh token never issued here as if issued earlier (once, when they rotate),
+    until ``/_sandbox/oauth/revoke``: for kits that make up their credentials."""
 
     def __post_init__(self) -> None:
         self._codes: dict[str, dict[str, Any]] = {}
         self._refresh_tokens: dict[str, frozenset[str]] = {}
         self._access_tokens: dict[str, float] = {}
+        self._spent: set[str] = set()
+        self._revoked_all = False
         self.consents: list[dict[str, Any]] = []
         """What each consent page was asked: the scopes, for tests of least privilege."""
 
@@ -68,6 +75,12 @@ class AuthorizationServer:
         """A valid access token, as if an app had been authorized (a private-app token)."""
         token = "at_" + secrets.token_urlsafe(24)
         self._access_tokens[token] = time.time() + (lifetime or self.access_token_lifetime)
+        return token
+
+    def issue_refresh_token(self, token: str | None = None) -> str:
+        """A valid refresh token, as if issued earlier (a vendor console's "self client")."""
+        token = token or "rt_" + secrets.token_urlsafe(24)
+        self._refresh_tokens[token] = frozenset()
         return token
 
     def access_token_valid(self, token: str) -> bool:
@@ -113,7 +126,7 @@ class AuthorizationServer:
         return RedirectResponse(redirect_uri + joiner + urlencode(answer), 302)
 
     def _authorize_problem(self, params: Mapping[str, str]) -> str | None:
-        if params.get("client_id") != self.client_id:
+        if not params.get("client_id") or self.client_id not in (None, params["client_id"]):
             return "unknown client_id"
         if params.get("response_type") != "code":
             return "response_type must be code"
@@ -143,6 +156,8 @@ class AuthorizationServer:
         return self._refuse(400, "unsupported_grant_type")
 
     def _client_authenticated(self, request: Request, form: Mapping[str, str]) -> bool:
+        if self.client_id is None:
+            return bool(form.get("client_id") or request.headers.get("authorization"))
         if self.client_auth == "client_secret_basic":
             header = request.headers.get("authorization", "")
             expected = base64.b64encode(f"{self.client_id}:{self.client_secret}".encode()).decode()
@@ -165,14 +180,24 @@ class AuthorizationServer:
         return self._tokens(refresh)
 
     def _refresh(self, given: str) -> Response:
-        if given not in self._refresh_tokens:
+        if given not in self._refresh_tokens and not self._taken_as_issued(given):
             return self._refuse(400, "invalid_grant")
         if not self.rotate_refresh_tokens:
+            self._refresh_tokens[given] = frozenset()
             return self._tokens(given)
-        del self._refresh_tokens[given]
+        self._refresh_tokens.pop(given, None)
+        self._spent.add(given)
         rotated = "rt_" + secrets.token_urlsafe(24)
         self._refresh_tokens[rotated] = frozenset()
         return self._tokens(rotated)
+
+    def _taken_as_issued(self, given: str) -> bool:
+        return (
+            self.accept_unknown_refresh_tokens
+            and bool(given)
+            and not self._revoked_all
+            and given not in self._spent
+        )
 
     def _tokens(self, refresh: str) -> Response:
         return JSONResponse(
@@ -201,12 +226,15 @@ class AuthorizationServer:
             body = {}
         token = str(form.get("token") or body.get("token") or "")
         self._refresh_tokens.pop(token, None)
+        self._spent.add(token)
         self._access_tokens.pop(token, None)
         return Response(status_code=200)
 
     async def revoke_all(self, request: Request) -> Response:
         revoked = len(self._refresh_tokens)
+        self._spent.update(self._refresh_tokens)
         self._refresh_tokens.clear()
+        self._revoked_all = True
         self._access_tokens.clear()
         return JSONResponse({"revoked": revoked})
 

@@ -80,8 +80,32 @@ class Connection(Base):
     secrets_blob: Mapped[bytes | None] = mapped_column(LargeBinary, nullable=True)
     secret_keys: Mapped[list] = mapped_column(JSON, default=list)
     created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
+    status: Mapped[str] = mapped_column(String(32), default="active", server_default="active")
+    """``active``, or ``needs_reauthorization`` once its vendor refused the refresh token."""
+    authorized_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True), nullable=True)
+    """When a person last authorized it at the vendor (OAuth connections only)."""
 
     tenant: Mapped[Tenant] = relationship(back_populates="connections")
+
+
+class OAuthAuthorization(Base):
+    """An authorization-code flow in progress: a person was sent to the vendor and has not come
+    back yet. Found by the SHA-256 of its ``state``; the PKCE verifier and the app's
+    credentials are sealed with the tenant's connection-secrets key. Used once, then deleted."""
+
+    __tablename__ = "oauth_authorizations"
+
+    id: Mapped[str] = mapped_column(String(32), primary_key=True, default=_new_id)
+    tenant_id: Mapped[str] = mapped_column(ForeignKey("tenants.id", ondelete="CASCADE"))
+    user_id: Mapped[str] = mapped_column(ForeignKey("users.id", ondelete="CASCADE"))
+    state_hash: Mapped[str] = mapped_column(String(64), unique=True)
+    connector: Mapped[str] = mapped_column(String(80))
+    connection: Mapped[str] = mapped_column(String(40))
+    config: Mapped[dict] = mapped_column(JSON, default=dict)
+    sealed: Mapped[bytes] = mapped_column(LargeBinary)
+    redirect_uri: Mapped[str] = mapped_column(String(2000))
+    reauthorize: Mapped[bool] = mapped_column(default=False)
+    expires_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
 
 
 user_roles = Table(

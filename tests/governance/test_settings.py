@@ -25,6 +25,7 @@ def test_every_field_is_read_from_its_variable_and_converted():
         "ATSPARK_SMTP_URL": "smtps://bot:pw@mail.example.com:465",
         "ATSPARK_AUDIT_RETENTION_DAYS": "90",
         "ATSPARK_EGRESS_ALLOWED_HOSTS": " api.internal.example, *.proxy.example ,",
+        "ATSPARK_PUBLIC_URL": "https://data.example.com/",
         "UNRELATED": "x",
     }
     settings = Settings.from_environment(environ)
@@ -43,6 +44,7 @@ def test_every_field_is_read_from_its_variable_and_converted():
         session_idle_seconds=600,
         session_absolute_seconds=3600,
         smtp_url="smtps://bot:pw@mail.example.com:465",
+        public_url="https://data.example.com",
         audit_retention_days=90,
         egress_allowed_hosts=("api.internal.example", "*.proxy.example"),
     )
@@ -69,6 +71,7 @@ def test_unset_and_empty_optional_values_keep_the_defaults():
         ],
         *[("data_key_cache_uses", v) for v in ["0", "1.5", "nan", "+5", "\u0663"]],
         *[("files_roots", v) for v in ["/ok:relative", "/data/{tenant}/../..", "/a/../b"]],
+        *[("public_url", v) for v in ["javascript:alert(1)", "data.example.com", "https://a/b?c"]],
     ],
 )
 def test_a_value_the_platform_cannot_use_is_refused_naming_its_variable(field, value):

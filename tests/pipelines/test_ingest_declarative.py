@@ -9,6 +9,7 @@ import sys
 import time
 from pathlib import Path
 
+import httpx
 import pytest
 from starlette.applications import Starlette
 from starlette.responses import JSONResponse
@@ -170,7 +171,11 @@ def test_a_rotated_refresh_token_is_stored_encrypted_and_used_next_time(operator
         stored = stored_secrets(operator)
         assert stored["refresh_token"] != "rt-first"
         assert stored["refresh_token"].startswith("rt_")
-        ingest(operator, "acme", "box")  # the first token is spent: only the stored one works
+        assert int(stored["expires_at"]) > time.time() + 3000 and stored["access_token"]
+        ingest(operator, "acme", "box")  # the access token is still good: no renewal
+        assert stored_secrets(operator) == stored
+        expire_stored_access_token(operator)
+        ingest(operator, "acme", "box")  # the first refresh token is spent: the stored one works
         assert stored_secrets(operator)["refresh_token"] != stored["refresh_token"]
     home = operator.platform.settings.home
     assert not any(
@@ -180,6 +185,16 @@ def test_a_rotated_refresh_token_is_stored_encrypted_and_used_next_time(operator
     )
     actions = [event.action for event in audit.list_events(operator, "acme")]
     assert actions.count("connection.secrets_rotated") == 2
+
+
+def expire_stored_access_token(operator) -> None:
+    from governance import tenancy
+    from governance.store.lookups import find_tenant
+
+    with operator.platform.control_plane.session() as session:
+        tenant = find_tenant(session, "acme")
+        found = tenancy.find_connection(session, tenant, "box")
+        tenancy.replace_connection_secrets(operator.platform, tenant, found, {"expires_at": "0"})
 
 
 def stored_secrets(operator) -> dict:
@@ -192,12 +207,21 @@ def stored_secrets(operator) -> dict:
         return tenancy.connection_secrets(operator.platform, tenant, found)
 
 
-def test_a_refresh_token_the_vendor_refuses_asks_for_reauthorization(operator):
+def test_a_refresh_token_the_vendor_refuses_marks_the_connection_for_reauthorization(operator):
     with running_simulator(BOX) as (url, simulator):
         tenants.create_tenant(operator, "acme")
         secrets = {"client_id": "cid", "client_secret": "cs", "refresh_token": "rt-spent"}
-        simulator._spent_refresh_tokens.add("rt-spent")
+        httpx.post(f"{url}/_sandbox/oauth/revoke").raise_for_status()  # the app was removed
         connections.add_connection(operator, "acme", "box", {"base_url": url}, secrets)
         with pytest.raises(AtsparkError, match="needs to be authorized again") as caught:
             ingest(operator, "acme", "box")
-    assert "rt-spent" not in str(caught.value) and "cs" not in json.dumps(str(caught.value))
+        assert "rt-spent" not in str(caught.value) and "cs" not in json.dumps(str(caught.value))
+        events = audit.list_events(operator, "acme")
+        failed = [event for event in events if event.action == "connection.refresh_failed"]
+        assert [(event.outcome, event.context["connection"]) for event in failed] == [
+            ("failed", "box")
+        ]
+        requests_before = len(simulator.requests)
+        with pytest.raises(AtsparkError, match="re-authorize it"):  # refused before any request
+            ingest(operator, "acme", "box")
+        assert len(simulator.requests) == requests_before

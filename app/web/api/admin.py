@@ -1,16 +1,17 @@
 """Administration of a tenant's users, roles, groups, row policies and connections, each behind
 its permission; every change is audited by the service it calls."""
 
+from datetime import datetime
 from typing import Annotated
 
-from fastapi import APIRouter
+from fastapi import APIRouter, Request
 from pydantic import BaseModel, Field
 
-from app.web.deps import Acting, Require
+from app.web.deps import Acting, Require, callback_url
 from app.web.problems import documented
 from governance.identity import UserInfo
 from governance.policies import PolicyInfo
-from services import auth, connections, identity, policies
+from services import auth, connections, identity, oauth, policies
 from services.auth import Caller
 
 router = APIRouter(prefix="/admin", tags=["admin"], responses=documented(401, 403, 404, 409))
@@ -81,6 +82,26 @@ class Connection(BaseModel):
     connector: str
     config: dict[str, ConfigValue]
     secrets: dict[str, str] = Field(description="secret names, values masked")
+    status: str = Field(description="active, or needs_reauthorization")
+    authorized_at: datetime | None = Field(description="when last authorized at the vendor")
+
+
+class NewAuthorization(BaseModel):
+    """A connection to authorize at its vendor (OAuth 2.0): the app registered there."""
+
+    connector: Name
+    name: Name | None = None
+    config: dict[str, ConfigValue] = {}
+    client_id: str = Field(min_length=1, max_length=500)
+    client_secret: str = Field(
+        min_length=1, max_length=500, description="write-only: never shown again"
+    )
+
+
+class Authorization(BaseModel):
+    connection: str
+    authorize_url: str = Field(description="where to send the person's browser")
+    expires_at: datetime = Field(description="the flow must finish before this moment")
 
 
 # Users -----------------------------------------------------------------------------------------
@@ -174,6 +195,8 @@ def _shown(info) -> Connection:
         connector=info.connector,
         config=info.config,
         secrets={key: "********" for key in info.secret_keys},
+        status=info.status,
+        authorized_at=info.authorized_at,
     )
 
 
@@ -188,6 +211,34 @@ def add_connection(body: NewConnection, ctx: Acting, caller: ConnectionAdmin) ->
         ctx, caller.tenant, body.connector, body.config, body.secrets, body.name
     )
     return _shown(added)
+
+
+@router.post("/connections/authorize", status_code=201)
+def authorize_connection(
+    body: NewAuthorization, request: Request, ctx: Acting, caller: ConnectionAdmin
+) -> Authorization:
+    """Start connecting by OAuth: send the browser to ``authorize_url``; the vendor sends it
+    back to ``/oauth/callback``, which stores the connection."""
+    started = oauth.start_authorization(
+        ctx, caller.tenant, body.connector, body.config, body.client_id, body.client_secret,
+        callback_url(request), body.name,
+    )  # fmt: skip
+    return Authorization(**vars(started))
+
+
+@router.post("/connections/{name}/reauthorize", status_code=201)
+def reauthorize_connection(
+    name: str, request: Request, ctx: Acting, caller: ConnectionAdmin
+) -> Authorization:
+    """Authorize an existing connection again, with the app credentials it holds."""
+    started = oauth.start_reauthorization(ctx, caller.tenant, name, callback_url(request))
+    return Authorization(**vars(started))
+
+
+@router.post("/connections/{name}/disconnect", status_code=204)
+def disconnect_connection(name: str, ctx: Acting, caller: ConnectionAdmin) -> None:
+    """Revoke the connection's tokens at its vendor and remove it (its tables stay)."""
+    oauth.disconnect(ctx, caller.tenant, name)
 
 
 @router.get("/connections/{name}")

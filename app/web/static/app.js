@@ -36,6 +36,7 @@ function formBody(form) {
   for (const field of form.elements) {
     if (!field.name || field.disabled) continue;
     const value = field.type === "password" ? field.value : field.value.trim();
+    if (value === "" && "optional" in field.dataset) continue; // left empty: the API's default
     if (field.type === "checkbox") {
       body[field.name] ??= [];
       if (field.checked) body[field.name].push(field.value);
@@ -45,11 +46,23 @@ function formBody(form) {
       body[field.name] = value.split(",").map((v) => v.trim()).filter(Boolean);
     } else if (field.dataset.kind === "attributes") {
       body[field.name] = attributes(value);
+    } else if (field.dataset.kind === "pairs") {
+      body[field.name] = pairs(value);
     } else {
       body[field.name] = field.type === "number" ? Number(value) : value;
     }
   }
   return body;
+}
+
+// key=value lines as one object (the last value of a key wins).
+function pairs(text) {
+  const found = {};
+  for (const line of text.split("\n")) {
+    const [key, ...rest] = line.split("=");
+    if (key.trim()) found[key.trim()] = rest.join("=").trim();
+  }
+  return found;
 }
 
 function attributes(text) {
@@ -92,6 +105,8 @@ const THEN = {
   reload: (_, form) => reloadWith(form.dataset.done),
   signedOut: () => location.assign("/login"),
   signedIn: (_, form) => location.assign(form.dataset.next || "/"),
+  // Off to the vendor to authorize a connection; it sends the browser back to /oauth/callback.
+  authorize: (answer) => location.assign(answer.authorize_url),
 
   challenge(answer, form) {
     const mfa = document.getElementById("mfa");

@@ -3,8 +3,9 @@
 It answers each stream's path with the spec's record envelope, paginator, auth and incremental
 parameter, the way the vendor does: records at the record selector, the next cursor, URL or
 ``Link`` header where the paginator reads it, offsets and page numbers honoured, a start
-parameter filtering on the cursor. OAuth2 specs get a token endpoint (client credentials, and
-refresh tokens that rotate: a refresh token works once). Faults come on schedule: every Nth
+parameter filtering on the cursor. OAuth2 specs get a token endpoint (client credentials), or
+for refresh-token specs the vendor's authorization server (``connectors/sandbox/oauth.py``:
+consent with PKCE, refresh tokens that rotate: each works once). Faults come on schedule: every Nth
 request a 429 with ``Retry-After``, a 503, a connection reset in the middle of the body, or a
 response slower than the client waits. Control routes under ``/_sandbox/``: ``advance`` (data
 moves as between two loads), ``records/{stream}`` (what a full load must hold) and ``requests``.
@@ -32,6 +33,7 @@ from connectors.declarative import spec as s
 from connectors.declarative.engine import convert
 from connectors.sandbox.generic.dataset import Dataset
 from connectors.sandbox.generic.envelope import place, wrap
+from connectors.sandbox.oauth import AuthorizationServer, OAuthPaths
 
 PAGE_TOKEN = "page_token"
 
@@ -69,7 +71,8 @@ class Simulator:
         self._count = itertools.count(1)
         self._fired: collections.Counter[str] = collections.Counter()
         self._access_tokens: set[str] = set()
-        self._spent_refresh_tokens: set[str] = set()
+        self.oauth = _authorization_server(spec.auth)
+        """The vendor's authorization server, for specs whose connections hold refresh tokens."""
         self._routes = [(self._pattern(stream.path), stream) for stream in spec.streams]
 
     @staticmethod
@@ -84,9 +87,9 @@ class Simulator:
     async def api(self, scope: Any, receive: Any, send: Any) -> None:
         request = Request(scope, receive)
         path = request.url.path
-        token_path = self._token_path()
-        if token_path and path == token_path and request.method == "POST":
-            response = await self._token(request)
+        handler = self._oauth_handler(path, request.method)
+        if handler is not None:
+            response = await handler(request)
             await response(scope, receive, send)
             return
         number = next(self._count)
@@ -255,7 +258,8 @@ class Simulator:
                 self._check_basic(auth, header)
             case s.OAuth2ClientCredentials() | s.OAuth2RefreshToken():
                 token = header[len(auth.prefix) :] if header.startswith(auth.prefix) else ""
-                if token not in self._access_tokens:
+                known = self.oauth.access_token_valid(token) if self.oauth else False
+                if not known and token not in self._access_tokens:
                     raise _Unauthorized("invalid or expired access token")
 
     @staticmethod
@@ -270,28 +274,27 @@ class Simulator:
             if s.PLACEHOLDER.search(template) and not given:
                 raise _Unauthorized("empty Basic credentials")
 
-    def _token_path(self) -> str | None:
-        url = getattr(self.spec.auth, "token_url", None)
-        return urlsplit(url).path if url else None
+    def _oauth_handler(self, path: str, method: str) -> Any:
+        """The token endpoint's (or the authorization server's) handler of ``path``, if any."""
+        if self.oauth is not None:
+            routes = {(route.path, m) for route in self.oauth.routes() for m in route.methods or ()}
+            if (path, method) in routes:
+                return next(r.endpoint for r in self.oauth.routes() if r.path == path)
+            return None
+        token_url = getattr(self.spec.auth, "token_url", None)
+        if token_url and path == urlsplit(token_url).path and method == "POST":
+            return self._client_credentials
+        return None
 
-    async def _token(self, request: Request) -> Response:
+    async def _client_credentials(self, request: Request) -> Response:
         form = await request.form()
-        grant = form.get("grant_type")
         if not form.get("client_id") and not request.headers.get("authorization"):
             return JSONResponse({"error": "invalid_client"}, 401)
-        if grant == "refresh_token":
-            given = str(form.get("refresh_token") or "")
-            if not given or given in self._spent_refresh_tokens:
-                return JSONResponse({"error": "invalid_grant"}, 400)
-            self._spent_refresh_tokens.add(given)
-        elif grant != "client_credentials":
+        if form.get("grant_type") != "client_credentials":
             return JSONResponse({"error": "unsupported_grant_type"}, 400)
         access = secrets.token_urlsafe(24)
         self._access_tokens.add(access)
-        body = {"access_token": access, "token_type": "Bearer", "expires_in": 3600}
-        if grant == "refresh_token":
-            body["refresh_token"] = "rt_" + secrets.token_urlsafe(24)
-        return JSONResponse(body)
+        return JSONResponse({"access_token": access, "token_type": "Bearer", "expires_in": 3600})
 
     # ---- control -------------------------------------------------------------------------------
 
@@ -319,6 +322,7 @@ def create_app(
             Route("/_sandbox/advance", simulator.advance, methods=["POST"]),
             Route("/_sandbox/records/{stream}", simulator.stream_records),
             Route("/_sandbox/requests", simulator.request_log),
+            *(simulator.oauth.routes() if simulator.oauth else ()),
         ]
     )
     app.state.simulator = simulator
@@ -332,6 +336,24 @@ def create_app(
 
     app.router = route  # type: ignore[assignment]
     return app
+
+
+def _authorization_server(auth: s.Auth) -> AuthorizationServer | None:
+    """An authorization server at the spec's OAuth paths: codes with PKCE, refresh tokens that
+    rotate (each works once); any client, and refresh tokens made up by a test kit, admitted."""
+    if not isinstance(auth, s.OAuth2RefreshToken):
+        return None
+    paths = OAuthPaths(
+        authorize=urlsplit(auth.authorize_url or "/oauth/authorize").path,
+        token=urlsplit(auth.token_url).path,
+    )
+    return AuthorizationServer(
+        paths,
+        frozenset(auth.scopes),
+        client_id=None,
+        rotate_refresh_tokens=True,
+        accept_unknown_refresh_tokens=True,
+    )
 
 
 def _public(row: dict[str, Any]) -> dict[str, Any]:
