@@ -225,6 +225,15 @@ class OAuthTokens:
                 self._renew()
             return self._access_token  # type: ignore[return-value]
 
+    def renewed(self, refused: str) -> str:
+        """An access token in place of ``refused``, which the vendor answered 401 to before its
+        expiry (revoked, or the customer disconnected the app): renewed once, whichever thread
+        asks; a refused refresh token raises :class:`ReauthorizationNeeded`."""
+        with self._lock:
+            if self._access_token == refused:
+                self._renew()
+            return self._access_token  # type: ignore[return-value]
+
     def _renew(self) -> None:
         client_id, client_secret = self._client
         body = request_tokens(

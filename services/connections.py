@@ -4,8 +4,10 @@ from typing import Any
 
 from connectors.registry import get_connector
 from governance import tenancy
+from governance.errors import AtsparkError
 from governance.tenancy import ConnectionInfo
 from pipelines.connection_spec import connection_spec
+from services import oauth
 from services.context import ServiceContext
 from services.operations import operation, unit_of_work
 
@@ -53,7 +55,22 @@ def get_connection(ctx: ServiceContext, tenant: str, name: str) -> ConnectionInf
 
 
 def remove_connection(ctx: ServiceContext, tenant: str, name: str) -> None:
-    """Remove a connection (its tables stay in the warehouse)."""
+    """Remove a connection (its tables stay in the warehouse); one a person authorized by
+    OAuth is disconnected: its tokens are revoked at the vendor first."""
+    if _authorized_by_oauth(ctx, tenant, name):
+        oauth.disconnect(ctx, tenant, name)
+        return
     with operation(ctx, "connection.remove", tenant) as op, op.unit(PERMISSION) as work:
         work.session.delete(tenancy.find_connection(work.session, work.tenant_row, name))
         op.note(connection=name)
+
+
+def _authorized_by_oauth(ctx: ServiceContext, tenant: str, name: str) -> bool:
+    """Whether the connection was authorized by a person at its vendor; False when it cannot
+    be found or read (the audited removal then says why)."""
+    try:
+        with unit_of_work(ctx, tenant) as work:
+            found = tenancy.find_connection(work.session, work.tenant_row, name)
+            return found.authorized_at is not None
+    except AtsparkError:
+        return False

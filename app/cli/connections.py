@@ -37,7 +37,7 @@ def list_(tenant: str, fmt: Format = typer.Option(Format.table, "--format")) -> 
         row = as_dict(connection)
         row["secrets"] = {key: MASK for key in row.pop("secret_keys")}
         rows.append(row)
-    emit(rows, ["name", "connector", "config", "secrets", "created_at"], fmt)
+    emit(rows, ["name", "connector", "status", "config", "secrets", "created_at"], fmt)
 
 
 @connection_app.command("remove")

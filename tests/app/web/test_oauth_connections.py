@@ -13,6 +13,9 @@ from playwright.sync_api import Page, expect
 
 from connectors.registry import get_connector
 from connectors.sandbox.generic import running_simulator
+from connectors.sandbox.quickbooks.app import REALM_ID as QUICKBOOKS_REALM
+from connectors.sandbox.quickbooks.app import create_app as create_quickbooks
+from connectors.sandbox.server import running
 from governance import tenancy
 from governance.errors import AtsparkError
 from governance.store.lookups import find_tenant
@@ -156,6 +159,39 @@ def test_connect_consent_callback_load_refresh_and_revocation(web, admin, operat
         ("connection.reauthorize", "ok"),
         ("connection.disconnect", "ok"),
     ]
+
+
+def test_quickbooks_takes_its_company_from_the_callback_and_disconnecting_revokes(
+    web, admin, operator
+):
+    with running(create_quickbooks(records=5)) as url:
+        body = {
+            "connector": "quickbooks",
+            "config": {"base_url": url, "streams": ["customer"]},
+            "client_id": "sandbox-client-id",
+            "client_secret": "sandbox-client-secret",
+        }
+        started = admin.post("/api/v1/admin/connections/authorize", json=body).json()
+        scope = parse_qs(urlsplit(started["authorize_url"]).query)["scope"]
+        assert scope == ["com.intuit.quickbooks.accounting"]
+        assert callback(admin, consent(started["authorize_url"])).status_code == 303
+        shown = admin.get("/api/v1/admin/connections/quickbooks").json()
+        assert shown["config"]["realm_id"] == QUICKBOOKS_REALM
+        result = ingestion.ingest(operator, "acme", "quickbooks")
+        assert result.rows["quickbooks_customer"] == 5
+        refresh = stored(operator, "quickbooks")[0]["refresh_token"]
+
+        assert admin.delete("/api/v1/admin/connections/quickbooks").status_code == 204
+        spent = httpx.post(
+            f"{url}/oauth2/v1/tokens/bearer",
+            data={"grant_type": "refresh_token", "refresh_token": refresh},
+            auth=("sandbox-client-id", "sandbox-client-secret"),
+        )
+        assert spent.status_code == 400  # revoked at Intuit, not only forgotten here
+    disconnected = [
+        e for e in audit.list_events(operator, "acme") if e.action == "connection.disconnect"
+    ]
+    assert [(e.outcome, e.context["revoked"]) for e in disconnected] == [("ok", True)]
 
 
 def test_a_wrong_or_spent_state_is_refused_and_stores_nothing(web, admin, operator, xero):
