@@ -10,6 +10,7 @@ BENCHMARKS = (
     "bench_ingest",
     "bench_dagster",
     "bench_connectors",
+    "bench_hubspot",
     "bench_rls",
     "bench_audit",
     "bench_web",

@@ -43,11 +43,12 @@ class Source:
     connectors: tuple[str, ...] = ()
     scope: Literal["all", "catalog"] = "all"
     licence: str | None = None  # the licence file shipped with it, copied along
+    searches: bool = False  # also its POST .../search operations (reads by query), as `searches`
 
 
 # vendor folder in tests/vendor_specs -> its description
 FACT_SOURCES = {
-    "hubspot": Source("hubspot/*.json"),
+    "hubspot": Source("hubspot/*.json", searches=True),
     "zoho-crm": Source("zoho-crm/*.json"),
     "pagerduty": Source("pagerduty/openapiv3.json", ("pagerduty",)),
     "front": Source("front/core-api.json", ("front",)),
@@ -229,7 +230,11 @@ does not declare. A field is `name` with `type` (a list when several; nested obj
 `object`, arrays `array` with the `items` type), `format`, `nullable` and `required` (only when
 true). Names are values, never keys, so a record field called `description` is no text key;
 they are stripped of stray blanks (SendGrid's `"updated_at "`). `provenance.dangling_refs`
-lists references in the description that lead nowhere."""
+lists references in the description that lead nowhere. Where reading needs a query sent in a
+POST body (HubSpot's CRM search), `searches` holds those operations (every POST one on a path
+ending in `/search`) alike, plus `request_body`: `required` and the body's `fields`, where an
+object's or an array of objects' own `fields` are given all the way down and a field with
+fixed values lists them as `enum`."""
 
 
 @dataclass
@@ -345,18 +350,28 @@ def type_facts(docs: Documents, schema: Any, doc: str) -> dict[str, Any]:
     return facts
 
 
-def field_facts(docs: Documents, fields: Shape, depth: int = 0) -> list[dict[str, Any]]:
+def field_facts(
+    docs: Documents, fields: Shape, depth: int = 0, request: bool = False
+) -> list[dict[str, Any]]:
     """The fields' facts; with ``depth``, an object field's own ``fields`` that many levels
-    down (the envelope's, where paginators read nested paths such as ``pages.next``)."""
+    down (the envelope's, where paginators read nested paths such as ``pages.next``). A
+    ``request`` body's fields also give the items' ``fields`` of an array of objects and the
+    ``enum`` of a field with fixed values."""
     facts = []
     for name, (schema, doc) in fields.properties.items():
         fact = {"name": name.strip(), **type_facts(docs, schema, doc)}
         if name in fields.required:
             fact["required"] = True
+        resolved, _ = docs.resolve(schema, doc)
+        if request and isinstance(resolved, dict) and isinstance(resolved.get("enum"), list):
+            fact["enum"] = [value for value in resolved["enum"] if value is not None]
+        inner = None
         if depth and fact.get("type") == "object":
             inner = shape(docs, schema, doc)
-            if inner.properties:
-                fact["fields"] = field_facts(docs, inner, depth - 1)
+        elif depth and request and fact.get("type") == "array" and fact.get("items") == "object":
+            inner = shape(docs, *items_of(docs, schema, doc))
+        if inner is not None and inner.properties:
+            fact["fields"] = field_facts(docs, inner, depth - 1, request)
         facts.append(fact)
     return facts
 
@@ -533,6 +548,35 @@ def operation_facts(
     }
 
 
+SEARCHES = "every POST operation on a path ending in /search"
+REQUEST_DEPTH = 5  # a search body's filterGroups[].filters[].operator is three levels down
+
+
+def request_body_facts(docs: Documents, operation: dict[str, Any], doc: str) -> Any:
+    """Whether a JSON request body is required, and its fields; ``null`` when there is none."""
+    body, body_doc = docs.resolve(operation.get("requestBody"), doc)
+    found = json_body(docs, body, body_doc) if isinstance(body, dict) else None
+    if found is None:
+        return None
+    schema, schema_doc = found
+    fields = field_facts(docs, shape(docs, schema, schema_doc), REQUEST_DEPTH, request=True)
+    return {"required": bool(body.get("required")), "fields": fields}
+
+
+def search_facts(docs: Documents) -> list[dict[str, Any]]:
+    """Every POST operation on a path ending in ``/search``, with its request body's facts."""
+    searches = []
+    for name, document in docs.by_name.items():
+        for path, path_item in document.get("paths", {}).items():
+            if path.endswith("/search") and "post" in path_item:
+                operation, _ = docs.resolve(path_item["post"], name)
+                body = request_body_facts(docs, operation, name)
+                searches.append(
+                    operation_facts(docs, path, path_item, name, "post") | {"request_body": body}
+                )
+    return sorted(searches, key=lambda op: (op["path"], op["source"]))
+
+
 def base_path(document: dict[str, Any]) -> str:
     """The path part of the description's (first) server, or of a Swagger 2 ``basePath``."""
     if "basePath" in document:
@@ -592,6 +636,7 @@ def vendor_facts(specs_dir: Path, source: Source) -> dict[str, Any]:
         if method in path_item and kept(source.scope, reads, method, path)
     ]
     operations.sort(key=lambda op: (op["path"], op["method"], op["source"]))
+    searches = {"searches": search_facts(docs)} if source.searches else {}
     dangling = {"dangling_refs": sorted(docs.dangling)} if docs.dangling else {}
     bases = {name: base_path(document) for name, document in docs.by_name.items()}
     described = provenance(specs_dir, source.files)
@@ -606,12 +651,14 @@ def vendor_facts(specs_dir: Path, source: Source) -> dict[str, Any]:
             if source.scope == "all"
             else "the operations on the paths of the catalog connectors' streams",
             "connectors": list(source.connectors),
+            **({"searches": SEARCHES} if searches else {}),
             **({"licence_file": "LICENSE"} if source.licence else {}),
             "note": FACTS_NOTE,
             **dangling,
             "regenerate": COMMAND,
         },
         "operations": operations,
+        **searches,
     }
 
 
@@ -625,8 +672,12 @@ def compact(value: Any) -> str:
 def dump_facts(facts: dict[str, Any]) -> str:
     """Readable and diffable: the provenance indented, then one operation a line."""
     header = json.dumps(facts["provenance"], ensure_ascii=False, indent=2)
-    operations = ",\n".join(f"  {compact(op)}" for op in facts["operations"])
-    return f'{{\n"provenance": {header},\n"operations": [\n{operations}\n]\n}}\n'
+    lists = [
+        f'"{key}": [\n' + ",\n".join(f"  {compact(op)}" for op in facts[key]) + "\n]"
+        for key in ("operations", "searches")
+        if key in facts
+    ]
+    return f'{{\n"provenance": {header},\n' + ",\n".join(lists) + "\n}\n"
 
 
 def readme(rows: list[tuple[str, dict[str, str]]]) -> str:
