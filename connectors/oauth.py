@@ -17,7 +17,7 @@ import time
 from collections.abc import Mapping
 from dataclasses import dataclass, field, replace
 from typing import Any, Literal
-from urllib.parse import urlsplit, urlunsplit
+from urllib.parse import quote, urlsplit, urlunsplit
 
 from connectors.base import SecretsSaver
 from governance.errors import AtsparkError
@@ -64,6 +64,7 @@ class OAuthApp:
     token_config: Mapping[str, str] = field(default_factory=dict)
     """Fields of the token response that become config fields (Zoho's ``api_domain``)."""
     revoke_url: str | None = None
+    """RFC 7009's endpoint, or a URL with ``{token}`` in its path to DELETE (HubSpot)."""
 
     def rebased(self, base_url: str) -> "OAuthApp":
         """The same app at ``base_url``'s origin (a simulator): paths kept, hosts unchanged, so
@@ -143,18 +144,22 @@ def request_tokens(
 def revoke_token(
     session: Any, app: OAuthApp, client_id: str, client_secret: str, token: str
 ) -> bool:
-    """Ask the vendor to revoke ``token`` (RFC 7009); whether it said yes. A vendor that cannot
-    be reached or refuses does not stop a disconnection: the tokens are deleted here anyway."""
+    """Ask the vendor to revoke ``token``: RFC 7009's form post, or a DELETE of the revocation
+    URL with the token in its path where the URL holds ``{token}`` (HubSpot); whether the vendor
+    said yes. One that cannot be reached or refuses does not stop a disconnection: the tokens
+    are deleted here anyway."""
     if not app.revoke_url:
         return False
-    data = {"token": token, "token_type_hint": "refresh_token"}
-    auth = None
-    if app.client_auth == "client_secret_basic":
-        auth = (client_id, client_secret)
-    else:
-        data.update(client_id=client_id, client_secret=client_secret)
+    auth = (client_id, client_secret) if app.client_auth == "client_secret_basic" else None
     try:
-        response = session.post(app.revoke_url, data=data, auth=auth)
+        if "{token}" in app.revoke_url:
+            url = app.revoke_url.replace("{token}", quote(token, safe=""))
+            response = session.delete(url, auth=auth)
+        else:
+            data = {"token": token, "token_type_hint": "refresh_token"}
+            if auth is None:
+                data.update(client_id=client_id, client_secret=client_secret)
+            response = session.post(app.revoke_url, data=data, auth=auth)
     except (OSError, AtsparkError):
         return False
     return 200 <= response.status_code < 300

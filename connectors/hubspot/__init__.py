@@ -28,6 +28,7 @@ from governance.errors import AtsparkError
 API_HOST = "api.hubapi.com"
 DEFAULT_BASE_URL = f"https://{API_HOST}"
 AUTHORIZE_URL = "https://app.hubspot.com/oauth/authorize"
+REVOKE_URL = "https://api.hubapi.com/oauth/v1/refresh-tokens/{token}"
 TOKEN_URL = f"{DEFAULT_BASE_URL}/oauth/v1/token"
 PROPERTY_NAME = r"^[a-z][a-z0-9_]{0,99}$"
 TOKEN_RETRY = Retry(max_attempts=3, backoff_factor=0.5, max_delay=5, timeout=20)
@@ -101,15 +102,14 @@ class HubSpotConnector(Connector):
 
     def oauth_app(self, config: Mapping[str, Any]) -> OAuthApp:
         """HubSpot's authorization-code app, asking for what reading every stream needs; at a
-        simulator's origin when the base URL is not HubSpot's. HubSpot revokes a refresh token
-        with ``DELETE /oauth/v1/refresh-tokens/{token}``, not the RFC 7009 form post the
-        platform sends, so no ``revoke_url`` is given: a disconnection deletes the tokens here
-        and the customer uninstalls the app in HubSpot."""
+        simulator's origin when the base URL is not HubSpot's. A disconnection revokes the
+        refresh token with ``DELETE /oauth/v1/refresh-tokens/{token}``."""
         app = OAuthApp(
             authorize_url=AUTHORIZE_URL,
             token_url=TOKEN_URL,
             scopes=SCOPES,
             allowed_hosts=(API_HOST,),
+            revoke_url=REVOKE_URL,
         )
         base_url = self.base_url(config)
         return app if base_url == DEFAULT_BASE_URL else app.rebased(base_url)

@@ -34,6 +34,7 @@ class OAuthPaths:
     authorize: str
     token: str
     revoke: str | None = None
+    """RFC 7009's POST, or a DELETE when the path holds ``{token}`` (HubSpot)."""
 
 
 @dataclass
@@ -94,7 +95,8 @@ class AuthorizationServer:
             Route("/_sandbox/oauth/expire", self.expire_all, methods=["POST"]),
         ]
         if self.paths.revoke:
-            routes.append(Route(self.paths.revoke, self.revoke, methods=["POST"]))
+            methods = ["DELETE"] if "{token}" in self.paths.revoke else ["POST"]
+            routes.append(Route(self.paths.revoke, self.revoke, methods=methods))
         return routes
 
     # ---- authorize: consent page, then the redirect --------------------------------------------
@@ -219,12 +221,21 @@ class AuthorizationServer:
     # ---- revocation -----------------------------------------------------------------------------
 
     async def revoke(self, request: Request) -> Response:
-        form = dict(await request.form())
+        """RFC 7009 (the token in a form or JSON body), or HubSpot's ``DELETE .../{token}``."""
+        form = dict(await request.form()) if request.method == "POST" else {}
         try:
-            body = await request.json() if not form else {}
+            body = await request.json() if request.method == "POST" and not form else {}
         except ValueError:
             body = {}
-        token = str(form.get("token") or body.get("token") or "")
+        token = str(request.path_params.get("token") or form.get("token") or body.get("token"))
+        if token not in self._refresh_tokens:
+            return (
+                self._refuse(400, "invalid_token")
+                if "{token}" in self.paths.revoke
+                else (
+                    Response(status_code=200)  # RFC 7009: an unknown token is no error
+                )
+            )
         self._refresh_tokens.pop(token, None)
         self._spent.add(token)
         self._access_tokens.pop(token, None)

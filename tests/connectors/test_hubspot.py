@@ -114,7 +114,7 @@ def test_the_oauth_app_asks_for_exactly_what_the_streams_read() -> None:
     }
     assert len(app.scopes) == len(set(app.scopes))
     assert app.allowed_hosts == ("api.hubapi.com",)
-    assert app.revoke_url is None  # HubSpot's is a DELETE of the token in the path
+    assert app.revoke_url.endswith("/oauth/v1/refresh-tokens/{token}")  # a DELETE
     rebased = connector.oauth_app({"base_url": "http://127.0.0.1:8123"})
     assert rebased.authorize_url == "http://127.0.0.1:8123/oauth/authorize"
     assert rebased.token_url == "http://127.0.0.1:8123/oauth/v1/token"

@@ -168,7 +168,7 @@ class Simulator:
         self.account = Account(seed, counts)
         self.faults = faults or Faults()
         self.oauth = AuthorizationServer(
-            OAuthPaths("/oauth/authorize", "/oauth/v1/token"),
+            OAuthPaths("/oauth/authorize", "/oauth/v1/token", "/oauth/v1/refresh-tokens/{token}"),
             SCOPES,
             access_token_lifetime=token_lifetime,
             refusal=_token_refusal,

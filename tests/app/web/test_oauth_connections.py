@@ -13,9 +13,11 @@ from playwright.sync_api import Page, expect
 
 from connectors.registry import get_connector
 from connectors.sandbox.generic import running_simulator
+from connectors.sandbox.hubspot import create_app as create_hubspot
 from connectors.sandbox.quickbooks.app import REALM_ID as QUICKBOOKS_REALM
 from connectors.sandbox.quickbooks.app import create_app as create_quickbooks
 from connectors.sandbox.server import running
+from connectors.sandbox.zoho_crm import create_app as create_zoho_crm
 from governance import tenancy
 from governance.errors import AtsparkError
 from governance.store.lookups import find_tenant
@@ -192,6 +194,53 @@ def test_quickbooks_takes_its_company_from_the_callback_and_disconnecting_revoke
         e for e in audit.list_events(operator, "acme") if e.action == "connection.disconnect"
     ]
     assert [(e.outcome, e.context["revoked"]) for e in disconnected] == [("ok", True)]
+
+
+@pytest.mark.parametrize(
+    ("connector", "app", "config", "token_path", "table"),
+    [
+        ("hubspot", create_hubspot, {"streams": ["owners"]}, "/oauth/v1/token", "hubspot_owners"),
+        (
+            "zoho_crm",
+            create_zoho_crm,
+            {"modules": ["Leads"]},
+            "/oauth/v2/token",
+            "zoho_crm_leads",
+        ),
+    ],
+)
+def test_sdk_connectors_connect_load_and_revoke_on_disconnect(
+    web, admin, operator, connector, app, config, token_path, table
+):
+    with running(app(seed=3)) as url:
+        body = {
+            "connector": connector,
+            "config": {"base_url": url, **config},
+            "client_id": "sandbox-client-id",
+            "client_secret": "sandbox-client-secret",
+        }
+        started = admin.post("/api/v1/admin/connections/authorize", json=body).json()
+        asked = parse_qs(urlsplit(started["authorize_url"]).query)["scope"][0]
+        assert all(scope.endswith((".read", ".READ")) or scope == "tickets"
+                   for scope in asked.replace(",", " ").split())  # fmt: skip
+        assert callback(admin, consent(started["authorize_url"])).status_code == 303
+        assert ingestion.ingest(operator, "acme", connector).rows[table] > 0
+        refresh = stored(operator, connector)[0]["refresh_token"]
+        assert admin.post(f"/api/v1/admin/connections/{connector}/disconnect").status_code == 204
+        spent = httpx.post(
+            url + token_path,
+            data={
+                "grant_type": "refresh_token",
+                "refresh_token": refresh,
+                "client_id": "sandbox-client-id",
+                "client_secret": "sandbox-client-secret",
+            },
+        )
+        assert "access_token" not in spent.text  # revoked at the vendor
+    disconnected = [
+        e for e in audit.list_events(operator, "acme") if e.action == "connection.disconnect"
+    ]
+    assert [e.context["revoked"] for e in disconnected] == [True]
 
 
 def test_a_wrong_or_spent_state_is_refused_and_stores_nothing(web, admin, operator, xero):
