@@ -102,6 +102,9 @@ def test_the_walkthrough_runs_as_written_and_prints_what_it_says(reader, tmp_pat
     assert re.search(
         r"initech/pagerduty: \d+ rows into 6 tables", printed["atspark ingest initech pagerduty"]
     )
+    assert re.search(
+        r"initech/hubspot: \d+ rows into 7 tables", printed["atspark ingest initech hubspot"]
+    )
     [by_region] = [
         out for command, out in printed.items() if "--format json" in command and "sql" in command
     ]
