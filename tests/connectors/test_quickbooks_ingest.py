@@ -156,7 +156,7 @@ def test_a_full_load_despite_faults_then_change_data_capture_keeps_every_table_e
     url, box = sandbox(faults=faults)
     connect(operator, url)
     ingest(operator, "acme", "quickbooks")
-    assert box.faults_fired == {"rate_limit": 1, "error": 1, "reset": 1}
+    assert box.schedule.fired == {"rate_limit": 1, "error": 1, "reset": 1}
     assert_exact(operator, box)
     assert declared_columns() == warehouse_columns(operator)
     invoice = box.company.entities["Invoice"][0]

@@ -13,14 +13,12 @@ moves as between two loads), ``records/{stream}`` (what a full load must hold) a
 
 import asyncio
 import base64
-import collections
 import itertools
 import json
 import math
 import re
 import secrets
 import time
-from dataclasses import dataclass
 from typing import Any
 from urllib.parse import urlencode, urlsplit
 
@@ -31,25 +29,12 @@ from starlette.routing import Route
 
 from connectors.declarative import spec as s
 from connectors.declarative.engine import convert
+from connectors.sandbox.faults import Faults, FaultSchedule, reset_mid_body
 from connectors.sandbox.generic.dataset import Dataset
 from connectors.sandbox.generic.envelope import place, wrap
 from connectors.sandbox.oauth import AuthorizationServer, OAuthPaths
 
 PAGE_TOKEN = "page_token"
-
-
-@dataclass(frozen=True)
-class Faults:
-    """Every Nth API request fails this way (0: never)."""
-
-    rate_limit_every: int = 0
-    error_every: int = 0
-    reset_every: int = 0
-    slow_every: int = 0
-    slow_seconds: float = 2.0
-    retry_after_seconds: int = 1
-    max_each: int | None = None
-    """Stop a kind of fault after this many (None: never stop)."""
 
 
 class _Unauthorized(Exception):
@@ -69,7 +54,7 @@ class Simulator:
         self.faults = faults
         self.requests: list[dict[str, Any]] = []
         self._count = itertools.count(1)
-        self._fired: collections.Counter[str] = collections.Counter()
+        self.schedule = FaultSchedule(faults)
         self._access_tokens: set[str] = set()
         self.oauth = _authorization_server(spec.auth)
         """The vendor's authorization server, for specs whose connections hold refresh tokens."""
@@ -101,36 +86,23 @@ class Simulator:
                 "at": time.monotonic(),
             }
         )
-        fault = self._fault(number)
+        fault = self.schedule.due(number)
         if fault == "reset":
-            await _reset(send)
+            await reset_mid_body(send, b'{"data": [')
             return
         if fault == "slow":
             await asyncio.sleep(self.faults.slow_seconds)
-        response = fault if isinstance(fault, Response) else await self._answer(request)
-        await response(scope, receive, send)
-
-    def _due(self, kind: str, every: int, number: int) -> bool:
-        if not every or number % every or self._fired[kind] == self.faults.max_each:
-            return False
-        self._fired[kind] += 1
-        return True
-
-    def _fault(self, number: int) -> Response | str | None:
-        f = self.faults
-        if self._due("rate_limit", f.rate_limit_every, number):
-            return JSONResponse(
+        if fault == "rate_limit":
+            response: Response = JSONResponse(
                 {"error": "rate_limited", "message": "Too many requests"},
                 429,
-                headers={"Retry-After": str(f.retry_after_seconds)},
+                headers={"Retry-After": str(self.faults.retry_after_seconds)},
             )
-        if self._due("error", f.error_every, number):
-            return JSONResponse({"error": "unavailable", "message": "Try again"}, 503)
-        if self._due("reset", f.reset_every, number):
-            return "reset"
-        if self._due("slow", f.slow_every, number):
-            return "slow"
-        return None
+        elif fault == "error":
+            response = JSONResponse({"error": "unavailable", "message": "Try again"}, 503)
+        else:
+            response = await self._answer(request)
+        await response(scope, receive, send)
 
     async def _answer(self, request: Request) -> Response:
         try:
@@ -406,16 +378,3 @@ def _pairs(query: str) -> list[tuple[str, str]]:
     from urllib.parse import parse_qsl
 
     return parse_qsl(query, keep_blank_values=True)
-
-
-async def _reset(send: Any) -> None:
-    """Start a response, send half of it, and drop the connection."""
-    await send(
-        {
-            "type": "http.response.start",
-            "status": 200,
-            "headers": [(b"content-type", b"application/json"), (b"content-length", b"1000")],
-        }
-    )
-    await send({"type": "http.response.body", "body": b'{"data": [', "more_body": True})
-    raise ConnectionResetError("sandbox: connection reset in the middle of a response")

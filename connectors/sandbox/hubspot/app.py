@@ -41,6 +41,7 @@ from starlette.requests import Request
 from starlette.responses import JSONResponse, Response
 from starlette.routing import Route
 
+from connectors.sandbox.faults import reset_mid_body
 from connectors.sandbox.hubspot.dataset import (
     BY_TYPE_ID,
     DEFAULT_COUNTS,
@@ -198,7 +199,7 @@ class Simulator:
             self.answered += 1
             if self._due(self.faults.reset_every):
                 entry["status"] = "reset"
-                await _reset(send)
+                await reset_mid_body(send, b'{"total":')
                 return
             self._limit(request)
             response = self._route(request, body)
@@ -554,19 +555,6 @@ def _holds(kind: ObjectType, record: CrmRecord, given: dict[str, Any]) -> bool:
 def _sort_key(kind: ObjectType, record: CrmRecord, name: Any) -> tuple[Any, ...]:
     value = _value(kind, record, str(name))
     return (value is None, value if value is not None else 0, record.id)
-
-
-async def _reset(send: Any) -> None:
-    """Start an answer, send part of it, and drop the connection."""
-    await send(
-        {
-            "type": "http.response.start",
-            "status": 200,
-            "headers": [(b"content-type", b"application/json"), (b"content-length", b"4096")],
-        }
-    )
-    await send({"type": "http.response.body", "body": b'{"total":', "more_body": True})
-    raise ConnectionResetError("hubspot sandbox: connection reset in the middle of an answer")
 
 
 def create_app(

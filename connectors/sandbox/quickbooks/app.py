@@ -37,7 +37,7 @@ from starlette.requests import Request
 from starlette.responses import JSONResponse, Response
 from starlette.routing import Route
 
-from connectors.sandbox.generic import Faults
+from connectors.sandbox.faults import FaultKind, Faults, FaultSchedule, reset_mid_body
 from connectors.sandbox.oauth import AuthorizationServer, OAuthPaths
 from connectors.sandbox.quickbooks.dataset import (
     ENTITIES,
@@ -148,8 +148,7 @@ class Sandbox:
         self.oauth = oauth
         self.requests: list[dict[str, Any]] = []
         self._numbers = itertools.count(1)
-        self.faults_fired: collections.Counter[str] = collections.Counter()
-        """How many faults of each kind the schedule has answered."""
+        self.schedule = FaultSchedule(faults)
         self.per_minute = THROTTLE_PER_MINUTE
         """Requests a minute Intuit answers before it throttles."""
         self._minute: collections.deque[float] = collections.deque()
@@ -163,9 +162,9 @@ class Sandbox:
             request = Request(scope, receive)
             body = (await request.body()).decode("utf-8", "replace")
             self._log(request, body)
-            fault = self._scheduled_fault(next(self._numbers))
+            fault = self._scheduled_fault(self.schedule.due(next(self._numbers)))
             if fault == "reset":
-                await _reset(send)
+                await reset_mid_body(send, b'{"QueryResponse":{', _JSON.encode())
                 return
             if fault == "slow":
                 await asyncio.sleep(self.faults.slow_seconds)
@@ -194,17 +193,11 @@ class Sandbox:
             }
         )
 
-    def _due(self, kind: str, every: int, number: int) -> bool:
-        if not every or number % every or self.faults_fired[kind] == self.faults.max_each:
-            return False
-        self.faults_fired[kind] += 1
-        return True
-
-    def _scheduled_fault(self, number: int) -> _Fault | str | None:
-        f = self.faults
-        if self._due("rate_limit", f.rate_limit_every, number):
+    def _scheduled_fault(self, kind: FaultKind | None) -> _Fault | str | None:
+        """A due fault in Intuit's shape, or the kind the transport plays (reset, slow)."""
+        if kind == "rate_limit":
             return _throttled()
-        if self._due("error", f.error_every, number):
+        if kind == "error":
             return _Fault(
                 503,
                 "SystemFault",
@@ -212,11 +205,7 @@ class Sandbox:
                 "An application error has occurred while processing your request",
                 "System Failure Error: Service Unavailable",
             )
-        if self._due("reset", f.reset_every, number):
-            return "reset"
-        if self._due("slow", f.slow_every, number):
-            return "slow"
-        return None
+        return kind
 
     def _answer(self, request: Request, body: str) -> Response:
         header = request.headers.get("authorization", "")
@@ -337,19 +326,6 @@ def _snake(entity: str) -> str:
 
 def _json(body: Any) -> Response:
     return Response(orjson.dumps(body), media_type=_JSON)
-
-
-async def _reset(send: Any) -> None:
-    """Start an answer, send part of it, and drop the connection."""
-    await send(
-        {
-            "type": "http.response.start",
-            "status": 200,
-            "headers": [(b"content-type", _JSON.encode()), (b"content-length", b"4096")],
-        }
-    )
-    await send({"type": "http.response.body", "body": b'{"QueryResponse":{', "more_body": True})
-    raise ConnectionResetError("QuickBooks sandbox: connection reset in the middle of a body")
 
 
 def create_app(

@@ -15,7 +15,6 @@ accounts server's ``/_sandbox/oauth/revoke`` and ``/_sandbox/oauth/expire``.
 
 import asyncio
 import base64
-import collections
 import hashlib
 import itertools
 import json
@@ -28,7 +27,7 @@ from starlette.requests import Request
 from starlette.responses import JSONResponse, Response
 from starlette.routing import Route
 
-from connectors.sandbox.generic import Faults
+from connectors.sandbox.faults import FaultKind, Faults, FaultSchedule, reset_mid_body
 from connectors.sandbox.zoho_crm.accounts import SANDBOX_REFRESH_TOKEN, ZohoAccounts
 from connectors.sandbox.zoho_crm.dataset import Dataset, Module, written
 from connectors.sandbox.zoho_crm.metadata import fields_metadata
@@ -82,7 +81,7 @@ class Simulator:
         self.accounts = ZohoAccounts()
         self.requests: list[dict[str, Any]] = []
         self._count = itertools.count(1)
-        self._fired: collections.Counter[str] = collections.Counter()
+        self.schedule = FaultSchedule(faults)
 
     # ---- the API -------------------------------------------------------------------------------
 
@@ -96,10 +95,10 @@ class Simulator:
             "at": time.monotonic(),
         }
         self.requests.append(logged)
-        fault = self._fault(next(self._count))
+        fault = self._fault(self.schedule.due(next(self._count)))
         if fault == "reset":
             logged["status"] = "reset"
-            await _drop_mid_body(send)
+            await reset_mid_body(send, b'{"data": [{"id": "')
             return
         if fault == "slow":
             await asyncio.sleep(self.faults.slow_seconds)
@@ -110,16 +109,10 @@ class Simulator:
         logged["status"] = response.status_code
         await response(scope, receive, send)
 
-    def _due(self, kind: str, every: int, number: int) -> bool:
-        if not every or number % every or self._fired[kind] == self.faults.max_each:
-            return False
-        self._fired[kind] += 1
-        return True
-
-    def _fault(self, number: int) -> ZohoError | str | None:
-        f = self.faults
-        if self._due("rate_limit", f.rate_limit_every, number):
-            wait = f.retry_after_seconds
+    def _fault(self, kind: FaultKind | None) -> ZohoError | str | None:
+        """A due fault in Zoho's shape, or the kind the transport plays (reset, slow)."""
+        if kind == "rate_limit":
+            wait = self.faults.retry_after_seconds
             return ZohoError(
                 429,
                 "TOO_MANY_REQUESTS",
@@ -127,13 +120,9 @@ class Simulator:
                 headers={"Retry-After": str(wait)},
                 retry_after=wait,
             )
-        if self._due("error", f.error_every, number):
+        if kind == "error":
             return ZohoError(500, "INTERNAL_ERROR", "Internal Server Error")
-        if self._due("reset", f.reset_every, number):
-            return "reset"
-        if self._due("slow", f.slow_every, number):
-            return "slow"
-        return None
+        return kind
 
     def _answer(self, request: Request) -> Response:
         self._authenticate(request)
@@ -382,16 +371,3 @@ def _untoken(token: str) -> tuple[int, str]:
         return int(offset), str(binding)
     except (ValueError, TypeError):
         raise _invalid("page_token", "the given page_token is invalid") from None
-
-
-async def _drop_mid_body(send: Any) -> None:
-    """Start a 200, send a piece of the body, and drop the connection."""
-    await send(
-        {
-            "type": "http.response.start",
-            "status": 200,
-            "headers": [(b"content-type", b"application/json"), (b"content-length", b"4096")],
-        }
-    )
-    await send({"type": "http.response.body", "body": b'{"data": [{"id": "', "more_body": True})
-    raise ConnectionResetError("Zoho CRM sandbox: connection reset in the middle of a response")
