@@ -3,9 +3,6 @@ an encrypted snapshot. Full loads despite faults, incremental loads through chan
 (deletions removed) or queries, killed runs, rotating refresh tokens, and bad input."""
 
 import json
-import os
-import signal
-import subprocess
 import sys
 import time
 from collections.abc import Callable
@@ -30,6 +27,7 @@ from governance.store.lookups import find_tenant
 from services import audit, connections, tenants
 from services.ingestion import ingest
 from tests.connectors import test_quickbooks
+from tests.fixtures.killed import kill_ingest_when
 
 ATSPARK = str(Path(sys.executable).parent / "atspark")
 SECRETS = {
@@ -228,25 +226,11 @@ def test_a_killed_run_publishes_nothing_and_the_rerun_loses_and_duplicates_nothi
 ):
     url, box = sandbox(faults=Faults(slow_every=1, slow_seconds=0.05))
     connect(operator, url, streams=["invoice", "customer", "bill", "payment", "item", "vendor"])
-    snapshots = snapshot(operator)
-    before = snapshots.current()
-    victim = subprocess.Popen(
-        [ATSPARK, "ingest", "acme", "quickbooks"],
-        env=os.environ,
-        stdout=subprocess.DEVNULL,
-        stderr=subprocess.DEVNULL,
-    )
-    deadline = time.monotonic() + 60
-    while len(box.requests) < 6:
-        assert victim.poll() is None and time.monotonic() < deadline, "never got to reading"
-        time.sleep(0.005)
-    victim.send_signal(signal.SIGKILL)
-    victim.wait()
-    assert snapshots.current() == before
-    box.faults = Faults()
+    kill_ingest_when(operator, "acme", "quickbooks", lambda: len(box.requests) >= 6)
+    box.schedule.faults = Faults()
     ingest(operator, "acme", "quickbooks")
     assert_exact(operator, box, ["invoice", "customer", "bill", "payment", "item", "vendor"])
-    assert not list(snapshots.snapshots_dir.glob("draft-*"))
+    assert not list(snapshot(operator).snapshots_dir.glob("draft-*"))
 
 
 def test_each_rotated_refresh_token_is_stored_at_once_and_the_old_one_refused(operator, sandbox):

@@ -3,9 +3,6 @@ the Zoho CRM simulator over real HTTP; faults, incremental loads, the 2,000-reco
 OAuth at run time, kills and bad input."""
 
 import json
-import os
-import signal
-import subprocess
 import sys
 import time
 from datetime import date, datetime
@@ -26,6 +23,7 @@ from governance.errors import AtsparkError
 from governance.store.lookups import find_tenant
 from services import connections, tenants
 from services.ingestion import ingest
+from tests.fixtures.killed import kill_ingest_when
 
 ATSPARK = str(Path(sys.executable).parent / "atspark")
 CLIENT = {"client_id": "sandbox-client-id", "client_secret": "sandbox-client-secret"}
@@ -210,23 +208,8 @@ def test_a_killed_run_publishes_nothing_and_the_rerun_loses_and_duplicates_nothi
         simulator,
     ):
         connect(operator, url)
-        tenant = tenants.get_tenant(operator, "acme")
-        snapshots = operator.platform.warehouse(tenant.id, "acme").snapshots
-        before = snapshots.current()
-        victim = subprocess.Popen(
-            [ATSPARK, "ingest", "acme", "zoho_crm"],
-            env=os.environ,
-            stdout=subprocess.DEVNULL,
-            stderr=subprocess.DEVNULL,
-        )
-        deadline = time.monotonic() + 60
-        while len(record_requests(simulator)) < 6:
-            assert victim.poll() is None and time.monotonic() < deadline, "never got to paging"
-            time.sleep(0.005)
-        victim.send_signal(signal.SIGKILL)
-        victim.wait()
-        assert snapshots.current() == before
-        simulator.faults = Faults()
+        kill_ingest_when(operator, "acme", "zoho_crm", lambda: len(record_requests(simulator)) >= 6)
+        simulator.schedule.faults = Faults()
         ingest(operator, "acme", "zoho_crm")
         assert_tables_hold_exactly(operator, simulator, DEFAULT_MODULES)
 

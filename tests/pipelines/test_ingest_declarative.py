@@ -2,9 +2,6 @@
 snapshot; egress, faults, kills and refresh-token rotation."""
 
 import json
-import os
-import signal
-import subprocess
 import sys
 import time
 from pathlib import Path
@@ -21,6 +18,7 @@ from connectors.sandbox.server import running
 from governance.errors import AtsparkError
 from services import audit, connections, tenants
 from services.ingestion import ingest
+from tests.fixtures.killed import kill_ingest_when
 
 ATSPARK = str(Path(sys.executable).parent / "atspark")
 PAGERDUTY = get_connector("pagerduty").spec
@@ -86,23 +84,8 @@ def test_a_killed_run_publishes_nothing_and_the_rerun_loses_and_duplicates_nothi
     slow = Faults(slow_every=1, slow_seconds=0.05)
     with running_simulator(PAGERDUTY, faults=slow) as (url, simulator):
         add_pagerduty(operator, url)
-        tenant = tenants.get_tenant(operator, "acme")
-        snapshots = operator.platform.warehouse(tenant.id, "acme").snapshots
-        before = snapshots.current()
-        victim = subprocess.Popen(
-            [ATSPARK, "ingest", "acme", "pagerduty"],
-            env=os.environ,
-            stdout=subprocess.DEVNULL,
-            stderr=subprocess.DEVNULL,
-        )
-        deadline = time.monotonic() + 60
-        while len(simulator.requests) < 4:
-            assert victim.poll() is None and time.monotonic() < deadline, "never got to paging"
-            time.sleep(0.005)
-        victim.send_signal(signal.SIGKILL)
-        victim.wait()
-        assert snapshots.current() == before
-        simulator.faults = Faults()
+        kill_ingest_when(operator, "acme", "pagerduty", lambda: len(simulator.requests) >= 4)
+        simulator.schedule.faults = Faults()
         ingest(operator, "acme", "pagerduty")
     for stream in PAGERDUTY.streams:
         loaded = [r[0] for r in table(operator, f"pagerduty_{stream.name}", "id")]

@@ -51,7 +51,6 @@ class Simulator:
     ) -> None:
         self.spec = spec
         self.dataset = Dataset(spec, seed, records_per_stream=records)
-        self.faults = faults
         self.requests: list[dict[str, Any]] = []
         self._count = itertools.count(1)
         self.schedule = FaultSchedule(faults)
@@ -91,12 +90,12 @@ class Simulator:
             await reset_mid_body(send, b'{"data": [')
             return
         if fault == "slow":
-            await asyncio.sleep(self.faults.slow_seconds)
+            await asyncio.sleep(self.schedule.faults.slow_seconds)
         if fault == "rate_limit":
             response: Response = JSONResponse(
                 {"error": "rate_limited", "message": "Too many requests"},
                 429,
-                headers={"Retry-After": str(self.faults.retry_after_seconds)},
+                headers={"Retry-After": str(self.schedule.faults.retry_after_seconds)},
             )
         elif fault == "error":
             response = JSONResponse({"error": "unavailable", "message": "Try again"}, 503)

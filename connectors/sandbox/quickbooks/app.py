@@ -144,7 +144,6 @@ class Sandbox:
     ) -> None:
         self.company = company
         self.realm_id = realm_id
-        self.faults = faults
         self.oauth = oauth
         self.requests: list[dict[str, Any]] = []
         self._numbers = itertools.count(1)
@@ -167,7 +166,7 @@ class Sandbox:
                 await reset_mid_body(send, b'{"QueryResponse":{', _JSON.encode())
                 return
             if fault == "slow":
-                await asyncio.sleep(self.faults.slow_seconds)
+                await asyncio.sleep(self.schedule.faults.slow_seconds)
             if isinstance(fault, _Fault):
                 response = fault.response()
             else:

@@ -77,7 +77,6 @@ class Simulator:
 
     def __init__(self, dataset: Dataset, faults: Faults) -> None:
         self.dataset = dataset
-        self.faults = faults
         self.accounts = ZohoAccounts()
         self.requests: list[dict[str, Any]] = []
         self._count = itertools.count(1)
@@ -101,7 +100,7 @@ class Simulator:
             await reset_mid_body(send, b'{"data": [{"id": "')
             return
         if fault == "slow":
-            await asyncio.sleep(self.faults.slow_seconds)
+            await asyncio.sleep(self.schedule.faults.slow_seconds)
         try:
             response = fault.response() if isinstance(fault, ZohoError) else self._answer(request)
         except ZohoError as error:
@@ -112,7 +111,7 @@ class Simulator:
     def _fault(self, kind: FaultKind | None) -> ZohoError | str | None:
         """A due fault in Zoho's shape, or the kind the transport plays (reset, slow)."""
         if kind == "rate_limit":
-            wait = self.faults.retry_after_seconds
+            wait = self.schedule.faults.retry_after_seconds
             return ZohoError(
                 429,
                 "TOO_MANY_REQUESTS",
