@@ -25,6 +25,7 @@ from governance.errors import AtsparkError
 REFRESH_MARGIN_S = 300
 """An access token is renewed when it has less than this left."""
 DEFAULT_LIFETIME_S = 3600
+MAX_LIFETIME_S = 366 * 86_400
 TOKEN_SECRETS = ("client_id", "client_secret", "access_token", "refresh_token", "expires_at")
 """The secrets of an OAuth connection: the app's credentials and the tokens it was given;
 ``expires_at`` is the access token's expiry in Unix seconds."""
@@ -124,7 +125,14 @@ def request_tokens(
     else:
         data.update(client_id=client_id, client_secret=client_secret)
     headers = {"Accept": "application/json"}
-    response = session.post(app.token_url, data=data, headers=headers, auth=auth)
+    try:  # never redirected: a redirect would carry the code, verifier and secret elsewhere
+        response = session.post(
+            app.token_url, data=data, headers=headers, auth=auth, allow_redirects=False
+        )
+    except OSError as failure:  # requests' errors: refused, reset, timed out, unresolved
+        raise AtsparkError(
+            f"could not reach the vendor's token endpoint ({type(failure).__name__})"
+        ) from None
     try:
         body = response.json()
     except ValueError:
@@ -154,12 +162,12 @@ def revoke_token(
     try:
         if "{token}" in app.revoke_url:
             url = app.revoke_url.replace("{token}", quote(token, safe=""))
-            response = session.delete(url, auth=auth)
+            response = session.delete(url, auth=auth, allow_redirects=False)
         else:
             data = {"token": token, "token_type_hint": "refresh_token"}
             if auth is None:
                 data.update(client_id=client_id, client_secret=client_secret)
-            response = session.post(app.revoke_url, data=data, auth=auth)
+            response = session.post(app.revoke_url, data=data, auth=auth, allow_redirects=False)
     except (OSError, AtsparkError):
         return False
     return 200 <= response.status_code < 300
@@ -184,10 +192,19 @@ def token_secrets(body: Mapping[str, Any], previous_refresh_token: str = "") -> 
 
 
 def _seconds(value: Any) -> float:
+    """A token's lifetime as the vendor gave it, within a second and a year."""
     try:
-        return max(float(value), 1.0)
+        return min(max(float(value), 1.0), MAX_LIFETIME_S)
     except (TypeError, ValueError):
         return DEFAULT_LIFETIME_S
+
+
+def _moment(value: Any) -> float:
+    """A stored expiry (Unix seconds); 0, long past, when it is not one."""
+    try:
+        return float(value)
+    except (TypeError, ValueError):
+        return 0.0
 
 
 class OAuthTokens:
@@ -211,7 +228,7 @@ class OAuthTokens:
         self._client = (values["client_id"], values["client_secret"])
         self._refresh_token = values["refresh_token"]
         self._access_token = values.get("access_token") or None
-        self._expires_at = _seconds(values.get("expires_at")) if self._access_token else 0.0
+        self._expires_at = _moment(values.get("expires_at")) if self._access_token else 0.0
         self._session = session
         self._save_secrets = save_secrets
         self._margin = margin

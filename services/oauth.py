@@ -18,12 +18,14 @@ from collections.abc import Mapping
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any
+from urllib.parse import urlsplit
 
-from sqlalchemy import delete, select
+from sqlalchemy import delete, func, select
 
+from connectors import config_schema
 from connectors.base import Connector
 from connectors.declarative.spec import Retry
-from connectors.egress import Egress, guarded_session
+from connectors.egress import Egress, guarded_session, host_allowed, hosts_of
 from connectors.oauth import (
     OAuthApp,
     new_code_verifier,
@@ -47,6 +49,10 @@ FLOW_LIFETIME = timedelta(minutes=10)
 ACTIVE = "active"
 NEEDS_REAUTHORIZATION = "needs_reauthorization"
 TOKEN_RETRY = Retry(max_attempts=3, backoff_factor=0.5, max_delay=5, timeout=20)
+CODE_RETRY = Retry(max_attempts=1, timeout=20)
+"""An authorization code is sent once: vendors may revoke a grant whose code comes twice."""
+MAX_PENDING_FLOWS = 20
+MAX_CONFIG_BYTES = 16_000
 
 
 class AuthorizationRefused(PermissionDenied):
@@ -82,7 +88,9 @@ def start_authorization(
         tenancy.check_connection_name(work.session, work.tenant_row, name)
         parsed = plugin.parse_config(config)
         op.note(connection=name, connector=plugin.name, reauthorize=False)
-        return _begin(ctx, op, work, plugin, name, parsed, client_id, client_secret, redirect_uri)
+        return _begin(
+            ctx, op, work, plugin, name, parsed, client_id, client_secret, redirect_uri, None
+        )
 
 
 def start_reauthorization(
@@ -99,7 +107,7 @@ def start_reauthorization(
         op.note(connection=name, connector=plugin.name, reauthorize=True)
         return _begin(
             ctx, op, work, plugin, name, dict(connection.config),
-            held["client_id"], held["client_secret"], redirect_uri, reauthorize=True,
+            held["client_id"], held["client_secret"], redirect_uri, connection.id,
         )  # fmt: skip
 
 
@@ -113,29 +121,32 @@ def _begin(
     client_id: str,
     client_secret: str,
     redirect_uri: str,
-    reauthorize: bool = False,
+    connection_id: str | None,
 ) -> AuthorizationStarted:
     app = _app(plugin, config)
+    _check_before_consent(ctx, plugin, app, config)
     if work.user is None:
         raise PermissionDenied("only a tenant's signed-in user may authorize a connection")
-    state, verifier = secrets.token_urlsafe(32), new_code_verifier()
-    now = utcnow()
-    work.session.execute(
-        delete(OAuthAuthorization).where(
-            OAuthAuthorization.tenant_id == work.tenant_row.id,
-            OAuthAuthorization.expires_at < now,
-        )
+    _forget_expired_flows(work)
+    pending = work.session.scalar(
+        select(func.count()).where(OAuthAuthorization.user_id == work.user.id)
     )
+    if pending >= MAX_PENDING_FLOWS:
+        raise AtsparkError(
+            f"{pending} authorizations of yours are waiting for the vendor: finish them, or "
+            f"try again in {FLOW_LIFETIME.seconds // 60} minutes"
+        )
+    state, verifier = secrets.token_urlsafe(32), new_code_verifier()
     flow = OAuthAuthorization(
         tenant_id=work.tenant_row.id,
         user_id=work.user.id,
         state_hash=_digest(state),
         connector=plugin.name,
         connection=name,
+        connection_id=connection_id,
         config=config,
         redirect_uri=redirect_uri,
-        reauthorize=reauthorize,
-        expires_at=now + FLOW_LIFETIME,
+        expires_at=utcnow() + FLOW_LIFETIME,
         sealed=b"",
     )
     work.session.add(flow)
@@ -153,15 +164,16 @@ def complete_authorization(
     ctx: ServiceContext, tenant: str, state: str, callback: Mapping[str, str]
 ) -> ConnectionInfo:
     """Finish the flow ``state`` names with the vendor's callback parameters: redeem the code
-    with the PKCE verifier and store the tokens; refused unless this person started it."""
+    with the PKCE verifier and store the tokens; refused unless this person started it, and
+    unless the connection is still as it was (free name, or the same connection)."""
     with operation(ctx, "connection.connect", tenant) as op:
         with op.unit(PERMISSION, records=False) as work:
-            flow, held = _take_flow(ctx, work, state)
-        if flow.reauthorize:
+            flow, held, problem = _take_flow(ctx, work, state)
+        if flow.connection_id:
             op.action = "connection.reauthorize"
         op.note(connection=flow.connection, connector=flow.connector)
-        if held is None:
-            raise AuthorizationRefused("this authorization expired: start connecting again")
+        if problem:
+            raise AuthorizationRefused(problem)
         if callback.get("error"):
             raise AuthorizationRefused(
                 f"the vendor did not grant access ({str(callback['error'])[:60]})"
@@ -170,46 +182,49 @@ def complete_authorization(
             raise AuthorizationRefused("the vendor's callback carried no authorization code")
         plugin = get_connector(flow.connector)
         app = _app(plugin, flow.config)
-        body = request_tokens(
-            _token_session(ctx, plugin, app),
-            app,
-            held["client_id"],
-            held["client_secret"],
-            grant_type="authorization_code",
-            code=callback["code"],
-            redirect_uri=flow.redirect_uri,
-            code_verifier=held["code_verifier"],
-        )
-        config = {
-            **flow.config,
-            **{
-                field: callback[key]
-                for key, field in app.callback_config.items()
-                if key in callback
-            },
-            **{field: body[key] for key, field in app.token_config.items() if key in body},
-        }
-        config = plugin.parse_config(config)
+        with _token_session(ctx, plugin, app, CODE_RETRY) as session:
+            body = request_tokens(
+                session, app, held["client_id"], held["client_secret"],
+                grant_type="authorization_code", code=callback["code"],
+                redirect_uri=flow.redirect_uri, code_verifier=held["code_verifier"],
+            )  # fmt: skip
         stored = {
             "client_id": held["client_id"],
             "client_secret": held["client_secret"],
             **token_secrets(body),
         }
-        settings = ctx.platform.settings
-        with op.unit(PERMISSION) as work:
-            plugin.validate(
-                connection_spec(settings, work.tenant_row.slug, flow.connection, config, stored)
-            )
-            info = _store(ctx, work, flow, plugin, config, stored)
-            op.note(scopes=list(app.scopes))
-            return info
+        if isinstance(body.get("scope"), str):
+            op.note(granted_scopes=body["scope"][:500])
+        try:
+            config = plugin.parse_config(_arrived_config(app, flow.config, callback, body))
+            with op.unit(PERMISSION) as work:
+                slug = work.tenant_row.slug
+                settings = ctx.platform.settings
+                plugin.validate(connection_spec(settings, slug, flow.connection, config, stored))
+                info = _store(ctx, work, flow, plugin, config, stored)
+                op.note(scopes=list(app.scopes))
+                return info
+        except AtsparkError:  # tokens issued for nothing: hand them back
+            _revoke(ctx, plugin, app, held, stored["refresh_token"])
+            raise
+
+
+def _arrived_config(
+    app: OAuthApp, config: Mapping[str, Any], callback: Mapping[str, str], body: Mapping
+) -> dict[str, Any]:
+    """The flow's config with what the vendor's callback and token answer add to it."""
+    return {
+        **config,
+        **{field: callback[key] for key, field in app.callback_config.items() if key in callback},
+        **{field: body[key] for key, field in app.token_config.items() if key in body},
+    }
 
 
 def _take_flow(
     ctx: ServiceContext, work: Work, state: str
-) -> tuple[OAuthAuthorization, dict[str, str] | None]:
-    """The flow ``state`` names, deleted as it is taken (a state works once), with what it
-    sealed, or None for that when it expired."""
+) -> tuple[OAuthAuthorization, dict[str, str], str | None]:
+    """The flow ``state`` names, deleted as it is taken (a state works once), what it sealed,
+    and why it cannot finish (expired; the connection gone or changed, or its name taken)."""
     flow = work.session.scalar(
         select(OAuthAuthorization).where(
             OAuthAuthorization.state_hash == _digest(state),
@@ -221,12 +236,25 @@ def _take_flow(
             "this authorization is unknown, already used or someone else's: start connecting again"
         )
     work.session.delete(flow)
-    if as_utc(flow.expires_at) < utcnow():
-        return flow, None
     plaintext = ctx.platform.keys.decrypt(
         work.tenant_row.id, PURPOSE_SECRETS, flow.sealed, _aad(flow)
     )
-    return flow, json.loads(plaintext)
+    return flow, json.loads(plaintext), _why_not(work, flow)
+
+
+def _why_not(work: Work, flow: OAuthAuthorization) -> str | None:
+    if as_utc(flow.expires_at) < utcnow():
+        return "this authorization expired: start connecting again"
+    found = work.session.scalar(
+        select(Connection).where(
+            Connection.tenant_id == work.tenant_row.id, Connection.name == flow.connection
+        )
+    )
+    if flow.connection_id is None:
+        return f"connection {flow.connection!r} was added meanwhile: start again" if found else None
+    if found is None or found.id != flow.connection_id or found.connector != flow.connector:
+        return f"connection {flow.connection!r} was removed or replaced since re-authorizing began"
+    return None
 
 
 def _store(
@@ -238,7 +266,7 @@ def _store(
     stored: dict[str, str],
 ) -> ConnectionInfo:
     tenant = work.tenant_row
-    if flow.reauthorize:
+    if flow.connection_id:
         connection = tenancy.find_connection(work.session, tenant, flow.connection)
         connection.config = config
         tenancy.replace_connection_secrets(ctx.platform, tenant, connection, stored)
@@ -262,15 +290,8 @@ def disconnect(ctx: ServiceContext, tenant: str, name: str) -> None:
             held = tenancy.connection_secrets(ctx.platform, work.tenant_row, connection)
             plugin = get_connector(connection.connector)
             app = plugin.oauth_app(dict(connection.config))
-        revoked = False
-        if app is not None and app.revoke_url and held.get("refresh_token"):
-            revoked = revoke_token(
-                _token_session(ctx, plugin, app),
-                app,
-                held.get("client_id", ""),
-                held.get("client_secret", ""),
-                held["refresh_token"],
-            )
+        refresh_token = held.get("refresh_token")
+        revoked = bool(app and refresh_token and _revoke(ctx, plugin, app, held, refresh_token))
         with op.unit(PERMISSION) as work:
             found = tenancy.find_connection(work.session, work.tenant_row, name)
             work.session.delete(found)
@@ -307,11 +328,72 @@ def _app(plugin: Connector, config: Mapping[str, Any]) -> OAuthApp:
     return app
 
 
-def _token_session(ctx: ServiceContext, plugin: Connector, app: OAuthApp) -> Any:
+def _revoke(
+    ctx: ServiceContext, plugin: Connector, app: OAuthApp, client: Mapping[str, str], token: str
+) -> bool:
+    """Revoke a refresh token at the vendor, where it allows that; whether it did."""
+    if not app.revoke_url:
+        return False
+    with _token_session(ctx, plugin, app) as session:
+        client_id, client_secret = client.get("client_id", ""), client.get("client_secret", "")
+        return revoke_token(session, app, client_id, client_secret, token)
+
+
+def _token_session(
+    ctx: ServiceContext, plugin: Connector, app: OAuthApp, retry: Retry = TOKEN_RETRY
+) -> Any:
     """A session that reaches only the app's token hosts and the operator's allowed hosts."""
-    hosts = (*app.allowed_hosts, *ctx.platform.settings.egress_allowed_hosts)
-    return guarded_session(
-        Egress(plugin.name, hosts, None), TOKEN_RETRY, stop_on_client_errors=False
+    egress = Egress(plugin.name, _token_hosts(ctx, app), None)
+    return guarded_session(egress, retry, stop_on_client_errors=False)
+
+
+def _token_hosts(ctx: ServiceContext, app: OAuthApp) -> tuple[str, ...]:
+    return (*app.allowed_hosts, *ctx.platform.settings.egress_allowed_hosts)
+
+
+def _check_before_consent(
+    ctx: ServiceContext, plugin: Connector, app: OAuthApp, config: Mapping[str, Any]
+) -> None:
+    """Refuse, before anyone is sent to the vendor, a config the connector would refuse (bar
+    the fields the vendor's answer brings and the secrets to come), and endpoints outside what
+    the platform may reach or a browser should be sent to."""
+    if len(json.dumps(config, default=str)) > MAX_CONFIG_BYTES:
+        raise AtsparkError(f"the config is too large (at most {MAX_CONFIG_BYTES} bytes)")
+    arriving = {*app.callback_config.values(), *app.token_config.values()}
+    schema = dict(plugin.config_schema)
+    secret_names = config_schema.secret_fields(schema)
+    schema["required"] = [
+        field for field in schema.get("required", ()) if field not in arriving | secret_names
+    ]
+    config_schema.check(schema, config, {}, plugin.name)
+    egress = Egress(plugin.name, _token_hosts(ctx, app), None)
+    for url in (app.token_url, app.revoke_url):
+        if url:
+            egress.check(url.replace("{token}", "token"))
+    _check_browser_url(app.authorize_url, ctx.platform.settings.egress_allowed_hosts, plugin.name)
+
+
+def _check_browser_url(url: str, local_hosts: tuple[str, ...], connector: str) -> None:
+    """Where a person's browser may be sent: https, or http to a host the operator allows
+    (a simulator on this machine)."""
+    try:
+        scheme, hosts = urlsplit(url).scheme, hosts_of(url)
+    except ValueError:
+        scheme, hosts = "", {""}
+    local = scheme == "http" and all(host_allowed(host, local_hosts) for host in hosts)
+    if "" in hosts or not (scheme == "https" or local):
+        raise AtsparkError(
+            f"connector {connector!r} cannot send anyone to its authorization page: it needs a "
+            "base_url like https://host[:port]"
+        )
+
+
+def _forget_expired_flows(work: Work) -> None:
+    work.session.execute(
+        delete(OAuthAuthorization).where(
+            OAuthAuthorization.tenant_id == work.tenant_row.id,
+            OAuthAuthorization.expires_at < utcnow(),
+        )
     )
 
 

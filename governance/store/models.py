@@ -101,10 +101,11 @@ class OAuthAuthorization(Base):
     state_hash: Mapped[str] = mapped_column(String(64), unique=True)
     connector: Mapped[str] = mapped_column(String(80))
     connection: Mapped[str] = mapped_column(String(40))
+    connection_id: Mapped[str | None] = mapped_column(String(32), nullable=True)
+    """The connection a re-authorization is for: the same one must be there when it ends."""
     config: Mapped[dict] = mapped_column(JSON, default=dict)
     sealed: Mapped[bytes] = mapped_column(LargeBinary)
     redirect_uri: Mapped[str] = mapped_column(String(2000))
-    reauthorize: Mapped[bool] = mapped_column(default=False)
     expires_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
 
 

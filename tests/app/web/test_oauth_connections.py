@@ -10,6 +10,10 @@ from urllib.parse import parse_qs, urlsplit
 import httpx
 import pytest
 from playwright.sync_api import Page, expect
+from sqlalchemy import func, select
+from starlette.applications import Starlette
+from starlette.responses import JSONResponse, RedirectResponse
+from starlette.routing import Route
 
 from connectors.registry import get_connector
 from connectors.sandbox.generic import running_simulator
@@ -21,8 +25,10 @@ from connectors.sandbox.zoho_crm import create_app as create_zoho_crm
 from governance import tenancy
 from governance.errors import AtsparkError
 from governance.store.lookups import find_tenant
+from governance.store.models import OAuthAuthorization
 from services import audit, ingestion, tenants
 from tests.app.web.test_pages import browser, page, shot, signed_in  # noqa: F401 (fixtures)
+from tests.fixtures.services import free_port
 from tests.fixtures.web import Person, client, person, sign_in
 
 XERO = get_connector("xero")
@@ -323,3 +329,109 @@ def test_an_admin_connects_xero_in_the_browser(web, ana, page: Page, xero):  # n
     expect(page.get_by_text("Connection xero authorized")).to_be_visible()
     expect(page.get_by_role("row", name="xero")).to_contain_text("Active")
     shot(page, "connections-connected")
+
+
+# ---- what an attack round found ------------------------------------------------------------
+
+
+def state_of(authorize_url: str) -> str:
+    return parse_qs(urlsplit(authorize_url).query)["state"][0]
+
+
+def test_a_stale_reauthorization_cannot_land_in_a_connection_made_since(web, admin, operator, xero):
+    url, _ = xero
+    assert callback(admin, consent(start(admin, url, "books")["authorize_url"])).status_code == 303
+    stale = consent(
+        admin.post("/api/v1/admin/connections/books/reauthorize").json()["authorize_url"]
+    )
+    assert admin.delete("/api/v1/admin/connections/books").status_code == 204
+    added = admin.post(
+        "/api/v1/admin/connections",
+        json={"connector": "pagerduty", "name": "books", "config": {"base_url": url},
+              "secrets": {"api_key": "pd-key"}},
+    )  # fmt: skip
+    assert added.status_code == 201, added.text
+    assert callback(admin, stale).status_code == 403
+    kept = admin.get("/api/v1/admin/connections/books").json()
+    assert kept["connector"] == "pagerduty" and set(kept["secrets"]) == {"api_key"}
+
+
+@pytest.mark.parametrize(
+    ("config", "message"),
+    [
+        ({"tenant_id": "org-1", "scope": "admin"}, "has no config field scope"),
+        ({"tenant_id": 5}, "tenant_id"),
+        ({"tenant_id": "org-1", "base_url": "javascript://%0aalert(1)//"}, "base_url"),
+        ({"tenant_id": "org-1", "base_url": "http://169.254.169.254"}, "169.254.169.254"),
+        ({"tenant_id": "org-1", **{f"pad_{n}": "x" * 4000 for n in range(5)}}, "too large"),
+    ],
+)
+def test_a_config_the_connector_refuses_is_refused_before_anyone_goes_to_the_vendor(
+    web, admin, operator, config, message
+):
+    body = {"connector": "xero", "config": config, "client_id": "a", "client_secret": "b"}
+    answer = admin.post("/api/v1/admin/connections/authorize", json=body)
+    assert answer.status_code == 400 and message in answer.json()["detail"]
+    with operator.platform.control_plane.session() as session:
+        assert session.scalar(select(func.count()).select_from(OAuthAuthorization)) == 0
+
+
+@pytest.fixture
+def hostile_vendor() -> Iterator[tuple[str, list[str], dict]]:
+    """A token endpoint that answers as told (a redirect elsewhere, a 503), logging every hit."""
+    hits: list[str] = []
+    behaviour = {"token": "redirect"}
+
+    async def token(request):
+        hits.append(request.url.path)
+        if behaviour["token"] == "redirect":
+            return RedirectResponse("/captured", status_code=307)
+        return JSONResponse({"error": "unavailable"}, status_code=503)
+
+    async def captured(request):
+        hits.append(request.url.path)
+        return JSONResponse({"access_token": "stolen", "refresh_token": "stolen"})
+
+    app = Starlette(
+        routes=[
+            Route("/connect/token", token, methods=["POST"]),
+            Route("/captured", captured, methods=["POST"]),
+        ]
+    )
+    with running(app) as url:
+        yield url, hits, behaviour
+
+
+@pytest.mark.parametrize("answer", ["redirect", "unavailable"])
+def test_the_code_goes_once_to_the_token_endpoint_and_is_never_redirected(
+    web, admin, hostile_vendor, answer
+):
+    url, hits, behaviour = hostile_vendor
+    behaviour["token"] = answer
+    state = state_of(start(admin, url)["authorize_url"])
+    finished = callback(admin, f"/oauth/callback?code=c-1&state={state}")
+    assert finished.status_code == 400 and "token endpoint" in finished.text
+    assert hits == ["/connect/token"]  # once, and not to /captured
+    assert admin.get("/api/v1/admin/connections").json() == []
+
+
+def test_an_unreachable_token_endpoint_is_a_clear_error_not_a_crash(web, admin):
+    state = state_of(start(admin, f"http://127.0.0.1:{free_port()}")["authorize_url"])
+    finished = callback(admin, f"/oauth/callback?code=c-1&state={state}")
+    assert finished.status_code == 400
+    assert "could not reach the vendor" in finished.text and "ConnectionError" in finished.text
+
+
+def test_pending_authorizations_are_capped_per_person(web, admin, xero):
+    url, _ = xero
+    for number in range(20):
+        start(admin, url, f"xero_{number}")
+    body = {"connector": "xero", "name": "xero_21", "config": {"base_url": url, "tenant_id": "o"},
+            "client_id": "a", "client_secret": "b"}  # fmt: skip
+    refused = admin.post("/api/v1/admin/connections/authorize", json=body)
+    assert refused.status_code == 400 and "waiting for the vendor" in refused.json()["detail"]
+
+
+def test_the_connected_message_names_only_a_connection_that_exists(web, admin):
+    shown = admin.get("/admin/connections", params={"connected": "evil; visit evil.example"})
+    assert shown.status_code == 200 and "evil.example" not in shown.text
