@@ -139,6 +139,11 @@ def request_tokens(
         body = None
     if response.status_code == 200 and isinstance(body, dict) and body.get("access_token"):
         return body  # Zoho answers 200 with an "error" field: no access token, refused below
+    if 300 <= response.status_code < 400:
+        raise AtsparkError(
+            f"the vendor's token endpoint answered HTTP {response.status_code}, a redirect, "
+            "which is not followed: check the connection's base_url"
+        )
     error = body.get("error") if isinstance(body, dict) else None
     reason = f"HTTP {response.status_code}" + (f", {error}" if isinstance(error, str) else "")
     if grant == "refresh_token":
