@@ -42,7 +42,7 @@ from governance.store.models import Connection, OAuthAuthorization, utcnow
 from governance.tenancy import ConnectionInfo
 from pipelines.connection_spec import connection_spec
 from services.context import ServiceContext
-from services.operations import Work, operation
+from services.operations import Operation, Work, operation
 
 PERMISSION = "connections.manage"
 FLOW_LIFETIME = timedelta(minutes=10)
@@ -113,7 +113,7 @@ def start_reauthorization(
 
 def _begin(
     ctx: ServiceContext,
-    op: Any,
+    op: Operation,
     work: Work,
     plugin: Connector,
     name: str,
