@@ -42,7 +42,7 @@ lint: setup
 	uv run --frozen ruff check .
 
 test: setup lint
-	uv run --frozen pytest -q -n 2 $(PYTEST_ARGS)
+	uv run --frozen pytest -q -n 3 $(PYTEST_ARGS)
 
 bench: setup
 	uv run --frozen python -m bench
