@@ -21,6 +21,25 @@ BASE_URL = {
 person is told when a value does not fit a field."""
 
 
+START_DATE = {
+    "type": "string",
+    "pattern": r"^\d{4}-\d{2}-\d{2}([T ]\d{2}:\d{2}(:\d{2}(\.\d+)?)?(Z|[+-]\d{2}:?\d{2})?)?$",
+    "description": "Earliest change to load on the first run of incremental streams "
+    "(ISO 8601 date or date-time, UTC unless given)",
+}
+
+
+def streams_field(names: Iterable[str]) -> dict[str, Any]:
+    """The ``streams`` field: which of ``names`` a connection loads (default: all)."""
+    return {
+        "type": "array",
+        "items": {"enum": list(names)},
+        "uniqueItems": True,
+        "minItems": 1,
+        "description": "Streams to ingest (default: all)",
+    }
+
+
 def object_schema(properties: Mapping[str, Any], required: Iterable[str] = ()) -> dict[str, Any]:
     """A closed JSON Schema object of ``properties``."""
     schema: dict[str, Any] = {

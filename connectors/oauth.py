@@ -14,7 +14,7 @@ issues it, and raises :class:`ReauthorizationNeeded` when the vendor refuses the
 import secrets
 import threading
 import time
-from collections.abc import Mapping
+from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field, replace
 from typing import Any, Literal
 from urllib.parse import quote, urlsplit, urlunsplit
@@ -101,6 +101,18 @@ def _rebase(url: str, base_url: str) -> str:
     base = urlsplit(base_url)
     parts = urlsplit(url)
     return urlunsplit((base.scheme, base.netloc, parts.path, parts.query, ""))
+
+
+def token_session(title: str, app: OAuthApp, egress_hosts: Iterable[str], retry: Any = None) -> Any:
+    """A session for the app's token requests: only to its token hosts and the operator's
+    allowed ones; a few quick attempts unless ``retry`` says otherwise (a spec's ``Retry``);
+    a refusal is read by :func:`request_tokens`, not raised by the session."""
+    from connectors.declarative.spec import Retry
+    from connectors.egress import Egress, guarded_session
+
+    egress = Egress(title, (*app.allowed_hosts, *egress_hosts), None)
+    quick = Retry(max_attempts=3, backoff_factor=0.5, max_delay=5, timeout=20)
+    return guarded_session(egress, retry or quick, stop_on_client_errors=False)
 
 
 def new_code_verifier() -> str:

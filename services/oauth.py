@@ -25,13 +25,14 @@ from sqlalchemy import delete, func, select
 from connectors import config_schema
 from connectors.base import Connector
 from connectors.declarative.spec import Retry
-from connectors.egress import Egress, guarded_session, host_allowed, hosts_of
+from connectors.egress import Egress, host_allowed, hosts_of
 from connectors.oauth import (
     OAuthApp,
     new_code_verifier,
     request_tokens,
     revoke_token,
     token_secrets,
+    token_session,
 )
 from connectors.registry import get_connector
 from governance import tenancy
@@ -48,7 +49,6 @@ PERMISSION = "connections.manage"
 FLOW_LIFETIME = timedelta(minutes=10)
 ACTIVE = "active"
 NEEDS_REAUTHORIZATION = "needs_reauthorization"
-TOKEN_RETRY = Retry(max_attempts=3, backoff_factor=0.5, max_delay=5, timeout=20)
 CODE_RETRY = Retry(max_attempts=1, timeout=20)
 """An authorization code is sent once: vendors may revoke a grant whose code comes twice."""
 MAX_PENDING_FLOWS = 20
@@ -340,15 +340,10 @@ def _revoke(
 
 
 def _token_session(
-    ctx: ServiceContext, plugin: Connector, app: OAuthApp, retry: Retry = TOKEN_RETRY
+    ctx: ServiceContext, plugin: Connector, app: OAuthApp, retry: Retry | None = None
 ) -> Any:
     """A session that reaches only the app's token hosts and the operator's allowed hosts."""
-    egress = Egress(plugin.name, _token_hosts(ctx, app), None)
-    return guarded_session(egress, retry, stop_on_client_errors=False)
-
-
-def _token_hosts(ctx: ServiceContext, app: OAuthApp) -> tuple[str, ...]:
-    return (*app.allowed_hosts, *ctx.platform.settings.egress_allowed_hosts)
+    return token_session(plugin.name, app, ctx.platform.settings.egress_allowed_hosts, retry)
 
 
 def _check_before_consent(
@@ -366,7 +361,8 @@ def _check_before_consent(
         field for field in schema.get("required", ()) if field not in arriving | secret_names
     ]
     config_schema.check(schema, config, {}, plugin.name)
-    egress = Egress(plugin.name, _token_hosts(ctx, app), None)
+    hosts = (*app.allowed_hosts, *ctx.platform.settings.egress_allowed_hosts)
+    egress = Egress(plugin.name, hosts, None)
     for url in (app.token_url, app.revoke_url):
         if url:
             egress.check(url.replace("{token}", "token"))

@@ -6,19 +6,20 @@ from typing import Any
 from urllib.parse import quote
 
 from connectors.base import ConnectionSpec, Connector, ConnectorInfo, StreamSpec
-from connectors.config_schema import BASE_URL, object_schema, secret, with_defaults
+from connectors.config_schema import (
+    BASE_URL,
+    START_DATE,
+    object_schema,
+    secret,
+    streams_field,
+    with_defaults,
+)
 from connectors.declarative import spec as s
 from connectors.egress import check_base_url, check_http_values
 from connectors.oauth import OAuthApp, token_secret_fields
 from governance.errors import AtsparkError
 
 _HOST_PART = re.compile(r"[A-Za-z0-9._-]+")
-START_DATE = {
-    "type": "string",
-    "pattern": r"^\d{4}-\d{2}-\d{2}([T ]\d{2}:\d{2}(:\d{2}(\.\d+)?)?(Z|[+-]\d{2}:?\d{2})?)?$",
-    "description": "Earliest change to load on the first run of incremental streams "
-    "(ISO 8601 date or date-time, UTC unless given)",
-}
 
 
 class DeclarativeConnector(Connector):
@@ -126,13 +127,7 @@ def config_schema(spec: s.ConnectorSpec) -> dict[str, Any]:
     declared = dict(spec.config.get("properties", {}))
     properties: dict[str, Any] = {
         "base_url": {**BASE_URL, **({} if "{" in spec.base_url else {"default": spec.base_url})},
-        "streams": {
-            "type": "array",
-            "items": {"enum": [stream.name for stream in spec.streams]},
-            "uniqueItems": True,
-            "minItems": 1,
-            "description": "Streams to ingest (default: all)",
-        },
+        "streams": streams_field([stream.name for stream in spec.streams]),
     }
     if any(stream.incremental for stream in spec.streams):
         properties["start_date"] = START_DATE

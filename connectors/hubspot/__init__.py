@@ -11,9 +11,7 @@ from datetime import UTC, datetime
 from typing import Any
 
 from connectors.base import ConnectionSpec, Connector, ConnectorInfo
-from connectors.config_schema import BASE_URL, object_schema
-from connectors.declarative.connector import START_DATE
-from connectors.declarative.spec import Retry
+from connectors.config_schema import BASE_URL, START_DATE, object_schema, streams_field
 from connectors.egress import check_base_url, check_http_values
 from connectors.hubspot.streams import (
     OBJECT_STREAMS,
@@ -31,8 +29,6 @@ AUTHORIZE_URL = "https://app.hubspot.com/oauth/authorize"
 REVOKE_URL = "https://api.hubapi.com/oauth/v1/refresh-tokens/{token}"
 TOKEN_URL = f"{DEFAULT_BASE_URL}/oauth/v1/token"
 PROPERTY_NAME = r"^[a-z][a-z0-9_]{0,99}$"
-TOKEN_RETRY = Retry(max_attempts=3, backoff_factor=0.5, max_delay=5, timeout=20)
-"""Token requests: a few quick attempts (a refused refresh token is not asked again)."""
 
 _SECRETS = token_secret_fields("HubSpot")
 _SECRETS["access_token"] = {
@@ -52,13 +48,7 @@ INFO = ConnectorInfo(
     config_schema=object_schema(
         {
             "base_url": {**BASE_URL, "default": DEFAULT_BASE_URL},
-            "streams": {
-                "type": "array",
-                "items": {"enum": list(STREAM_NAMES)},
-                "uniqueItems": True,
-                "minItems": 1,
-                "description": "Streams to ingest (default: all)",
-            },
+            "streams": streams_field(STREAM_NAMES),
             "start_date": START_DATE,
             **{
                 stream.config_field: {
@@ -143,12 +133,10 @@ class HubSpotConnector(Connector):
         if not secrets.get("refresh_token"):
             token = secrets["access_token"]
             return lambda: token
-        from connectors.egress import Egress, guarded_session
-        from connectors.oauth import OAuthTokens
+        from connectors.oauth import OAuthTokens, token_session
 
         app = self.oauth_app(connection.config)
-        egress = Egress("HubSpot", (*app.allowed_hosts, *connection.runtime.egress_hosts), None)
-        session = guarded_session(egress, TOKEN_RETRY, stop_on_client_errors=False)
+        session = token_session("HubSpot", app, connection.runtime.egress_hosts)
         return OAuthTokens(app, secrets, session, connection.runtime.save_secrets).access_token
 
 

@@ -12,8 +12,13 @@ from collections.abc import Mapping
 from typing import Any
 
 from connectors.base import ConnectionSpec, Connector, ConnectorInfo
-from connectors.config_schema import BASE_URL, object_schema, with_defaults
-from connectors.declarative.connector import START_DATE
+from connectors.config_schema import (
+    BASE_URL,
+    START_DATE,
+    object_schema,
+    streams_field,
+    with_defaults,
+)
 from connectors.egress import check_base_url, check_http_values
 from connectors.oauth import AUTHORIZED_SECRETS, OAuthApp, token_secret_fields
 from connectors.quickbooks.streams import STREAM_NAMES, STREAMS
@@ -69,13 +74,7 @@ INFO = ConnectorInfo(
                 "default": MINOR_VERSION,
                 "description": "Accounting API minor version (minorversion) asked for",
             },
-            "streams": {
-                "type": "array",
-                "items": {"enum": STREAM_NAMES},
-                "uniqueItems": True,
-                "minItems": 1,
-                "description": "Streams to ingest (default: all)",
-            },
+            "streams": streams_field(STREAM_NAMES),
             "start_date": START_DATE,
             **token_secret_fields("QuickBooks"),
         },

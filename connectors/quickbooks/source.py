@@ -24,7 +24,7 @@ from connectors.arrow import arrow_schema, to_arrow
 from connectors.base import ConnectionSpec
 from connectors.declarative.spec import Retry
 from connectors.egress import Egress, guarded_session
-from connectors.oauth import OAuthApp, OAuthTokens
+from connectors.oauth import OAuthApp, OAuthTokens, token_session
 from connectors.quickbooks import API_HOSTS
 from connectors.quickbooks.api import QuickBooksApi
 from connectors.quickbooks.pages import changed_records
@@ -34,7 +34,6 @@ from governance.errors import AtsparkError
 API_RETRY = Retry(max_attempts=8, backoff_factor=0.5, max_delay=60, timeout=120)
 """Intuit throttles at 500 requests a minute per company and sends no Retry-After: waits of
 0.5 s doubling to 32 s outlast that minute."""
-TOKEN_RETRY = Retry(max_attempts=3, backoff_factor=0.5, max_delay=5, timeout=30)
 
 logger = logging.getLogger(__name__)
 
@@ -49,11 +48,10 @@ def quickbooks_source(
     """The source of ``connection`` (validated; ``config`` its config with the defaults),
     reading ``streams``."""
     runtime = connection.runtime
-    token_egress = Egress("QuickBooks OAuth", (*app.allowed_hosts, *runtime.egress_hosts), None)
     tokens = OAuthTokens(
         app,
         connection.secrets,
-        guarded_session(token_egress, TOKEN_RETRY, stop_on_client_errors=False),
+        token_session("QuickBooks OAuth", app, runtime.egress_hosts),
         runtime.save_secrets,
     )
     api_egress = Egress("QuickBooks", (*API_HOSTS.values(), *runtime.egress_hosts), None)

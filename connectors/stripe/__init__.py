@@ -3,7 +3,7 @@
 from typing import Any
 
 from connectors.base import ConnectionSpec, Connector, ConnectorInfo
-from connectors.config_schema import BASE_URL, object_schema, secret
+from connectors.config_schema import BASE_URL, object_schema, secret, streams_field
 from connectors.egress import check_base_url, check_http_values
 from connectors.stripe.streams import STREAMS
 from governance.errors import AtsparkError
@@ -23,13 +23,7 @@ INFO = ConnectorInfo(
     config_schema=object_schema(
         {
             "base_url": {**BASE_URL, "default": DEFAULT_BASE_URL},
-            "streams": {
-                "type": "array",
-                "items": {"enum": STREAM_NAMES},
-                "uniqueItems": True,
-                "minItems": 1,
-                "description": "Streams to ingest (default: all)",
-            },
+            "streams": streams_field(STREAM_NAMES),
             "api_key": secret("Secret or restricted API key (read-only)"),
         },
         required=["api_key"],

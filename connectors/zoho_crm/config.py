@@ -6,8 +6,7 @@ from datetime import UTC, datetime
 from typing import Any
 from urllib.parse import urlsplit
 
-from connectors.config_schema import BASE_URL, object_schema
-from connectors.declarative.connector import START_DATE
+from connectors.config_schema import BASE_URL, START_DATE, object_schema
 from connectors.oauth import token_secret_fields
 from connectors.zoho_crm.vendor import (
     API_HOSTS,
