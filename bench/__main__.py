@@ -14,6 +14,8 @@ BENCHMARKS = (
     "bench_rls",
     "bench_audit",
     "bench_web",
+    "bench_assist_offline",
+    "bench_assist",
 )
 
 

@@ -74,17 +74,17 @@ class QueryFailed(AtsparkError):
         self.detail = detail
 
 
-def visible_tables(connection: duckdb.DuckDBPyConnection, schema: str) -> dict[str, list[str]]:
-    """The tenant's tables people may name, with their columns; no loader bookkeeping."""
+def visible_tables(connection: duckdb.DuckDBPyConnection, schema: str) -> dict[str, dict[str, str]]:
+    """The tenant's tables people may name, with their columns and types; no loader bookkeeping."""
     rows = connection.execute(
-        "SELECT table_name, column_name FROM duckdb_columns()"
+        "SELECT table_name, column_name, data_type FROM duckdb_columns()"
         " WHERE database_name = ? AND schema_name = ? ORDER BY table_name, column_index",
         [WAREHOUSE_CATALOG, schema],
     ).fetchall()
-    tables: dict[str, list[str]] = {}
-    for table, column in rows:
+    tables: dict[str, dict[str, str]] = {}
+    for table, column, data_type in rows:
         if not table.startswith(INTERNAL_TABLE_PREFIX):
-            tables.setdefault(table, []).append(column)
+            tables.setdefault(table, {})[column] = data_type
     return tables
 
 
@@ -113,7 +113,7 @@ class GovernedReads:
         self.platform = platform
         self.cache = cache or ResultCache()
         self.workers = workers or default_read_workers()
-        self._catalogs: LRUCache[Path, dict[str, list[str]]] = LRUCache(256)
+        self._catalogs: LRUCache[Path, dict[str, dict[str, str]]] = LRUCache(256)
         self._catalogs_lock = threading.Lock()
 
     def compile(self, tenant_id: str, reader: Reader, sql: str) -> Compilation:
@@ -129,6 +129,11 @@ class GovernedReads:
     def readable_tables(self, tenant_id: str, reader: Reader) -> dict[str, list[str]]:
         """The tables (with their columns) ``reader`` may read: every one for an unrestricted
         reader, those with a policy granted to them for anyone else; nothing of the others."""
+        schema = self.readable_schema(tenant_id, reader)
+        return {table: list(columns) for table, columns in schema.items()}
+
+    def readable_schema(self, tenant_id: str, reader: Reader) -> dict[str, dict[str, str]]:
+        """As ``readable_tables``, each column with its type."""
         warehouse = self.platform.warehouse(tenant_id, reader.tenant_schema)
         snapshot = warehouse.snapshots.current()
         if snapshot is None:
@@ -155,7 +160,7 @@ class GovernedReads:
 
     def _visible_tables(
         self, warehouse: TenantWarehouse, snapshot: Snapshot
-    ) -> dict[str, list[str]]:
+    ) -> dict[str, dict[str, str]]:
         """The snapshot's visible tables; a published snapshot never changes, so they are kept."""
         with self._catalogs_lock:
             tables = self._catalogs.get(snapshot.path)

@@ -9,7 +9,7 @@ one raises ``SettingsError`` naming its variable.
 import os
 import re
 from collections.abc import Callable, Mapping
-from dataclasses import dataclass, fields
+from dataclasses import dataclass, field, fields
 from functools import lru_cache
 from pathlib import Path
 from typing import Any
@@ -60,6 +60,15 @@ class Settings:
     """The serving app's address as people's browsers reach it (``https://data.example.com``):
     OAuth callbacks come back to ``<public_url>/oauth/callback``. Unset: the address each request
     came to (fine for one machine; behind a proxy, set it)."""
+    llm_provider: str = "offline"
+    """AI Assist's model: 'offline' (the metric catalog's engine, no network) or 'openai' (any
+    OpenAI-compatible server)."""
+    llm_base_url: str | None = None
+    """The OpenAI-compatible server (``http://127.0.0.1:8000/v1``); unset: OpenAI's."""
+    llm_model: str = "gpt-4o-mini"
+    llm_api_key: str | None = field(default=None, repr=False)
+    """The model server's key; unset: ``OPENAI_API_KEY``."""
+    llm_timeout_seconds: float = 30.0
 
     def __post_init__(self) -> None:
         for name, convert in _CONVERTERS.items():
@@ -77,6 +86,8 @@ class Settings:
             for field in fields(cls)
             if (variable := ENV_PREFIX + field.name.upper()) in environ
         }
+        if "llm_api_key" not in given and environ.get("OPENAI_API_KEY"):
+            given["llm_api_key"] = environ["OPENAI_API_KEY"]
         return cls(**given)
 
     @property
@@ -125,6 +136,20 @@ def _kms(value: Any) -> str:
     if value == "local" or (value.startswith("aws:") and len(value) > len("aws:")):
         return value
     raise ValueError(f"must be 'local' or 'aws:<key id, ARN or alias>', not {value!r}")
+
+
+def _llm_provider(value: Any) -> str:
+    value = str(value).strip()
+    if value in ("offline", "openai"):
+        return value
+    raise ValueError(f"must be 'offline' or 'openai', not {value!r}")
+
+
+def _llm_base_url(value: Any) -> str | None:
+    url = _optional_text(value)
+    if url is not None and not re.fullmatch(r"https?://[^\s/?#]+(/[^\s?#]*)?", url):
+        raise ValueError("must be an http(s) address like http://127.0.0.1:8000/v1")
+    return url
 
 
 def _warehouse(value: Any) -> str:
@@ -211,6 +236,11 @@ _CONVERTERS: dict[str, Callable[[Any], Any]] = {
     "public_url": _public_url,
     "audit_retention_days": _at_least(int, 1),
     "egress_allowed_hosts": _host_list,
+    "llm_provider": _llm_provider,
+    "llm_base_url": _llm_base_url,
+    "llm_model": lambda value: _optional_text(value) or "gpt-4o-mini",
+    "llm_api_key": _optional_text,
+    "llm_timeout_seconds": _at_least(float, 0.1),
 }
 
 

@@ -120,17 +120,23 @@ class Operation:
 
 
 CONTEXT_TEXT_LENGTH = 2_000
-"""The longest text an audit event keeps of any value it records (a query, a URL, a reason):
-the trail is append-only, so no request may copy megabytes into it."""
+"""The longest text an audit event keeps of any value it records (a URL, a reason): the trail is
+append-only, so no request may copy megabytes into it."""
+SQL_TEXT_LENGTH = 50_000
+"""The longest SQL it keeps whole (``sql``, ``sql_executed``, ...): a metric's SQL, and its
+compiled form with the asker's policies, run to several kilobytes, and the record must show it."""
 
 
-def _clipped(value: Any) -> Any:
-    if isinstance(value, str) and len(value) > CONTEXT_TEXT_LENGTH:
-        return f"{value[:CONTEXT_TEXT_LENGTH]}... ({len(value)} characters)"
+def _clipped(value: Any, length: int = CONTEXT_TEXT_LENGTH) -> Any:
+    if isinstance(value, str) and len(value) > length:
+        return f"{value[:length]}... ({len(value)} characters)"
     if isinstance(value, dict):
-        return {key: _clipped(item) for key, item in value.items()}
+        return {
+            key: _clipped(item, SQL_TEXT_LENGTH if key.startswith("sql") else length)
+            for key, item in value.items()
+        }
     if isinstance(value, list | tuple):
-        return [_clipped(item) for item in value]
+        return [_clipped(item, length) for item in value]
     return value
 
 

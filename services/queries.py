@@ -35,13 +35,13 @@ def run_query(
 def readable_tables(ctx: ServiceContext, tenant: str) -> dict[str, list[str]]:
     """The tables and columns the context's user may read (needs ``data.read``)."""
     with unit_of_work(ctx, tenant, "data.read") as work:
-        user = _reading_user(work)
+        user = reading_user(work)
         reader = reader_for(work.session, work.tenant_row, user)
         tenant_id = work.tenant_row.id
     return governed_reads(ctx.platform).readable_tables(tenant_id, reader)
 
 
-def _reading_user(work: Work) -> User:
+def reading_user(work: Work) -> User:
     if work.user is None:
         raise PermissionDenied("queries run as one of the tenant's users (--as EMAIL)")
     return work.user
@@ -71,7 +71,7 @@ def _governed(
                 if export is not None:
                     work.require("data.export")
                     export = exports.checked_destination(ctx.platform.settings, export)
-                reader = reader_for(work.session, work.tenant_row, _reading_user(work))
+                reader = reader_for(work.session, work.tenant_row, reading_user(work))
                 tenant_id = work.tenant_row.id
             reads = governed_reads(ctx.platform)
             compilation = reads.compile(tenant_id, reader, sql)

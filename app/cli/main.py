@@ -6,6 +6,7 @@ import sys
 import typer
 from typer._click.exceptions import ClickException, NoArgsIsHelpError
 
+from app.cli.ask import ask_command
 from app.cli.audit import audit_app
 from app.cli.connections import connection_app
 from app.cli.connectors import connector_app
@@ -41,6 +42,7 @@ cli.add_typer(db_app, name="db")
 cli.add_typer(token_app, name="token")
 cli.command("ingest")(ingest_command)
 cli.command("sql")(sql_command)
+cli.command("ask")(ask_command)
 cli.command("serve")(serve_command)
 
 

@@ -23,7 +23,7 @@ class SqlFormat(StrEnum):
     csv = "csv"
 
 
-def _shown(text: str) -> Text:
+def shown(text: str) -> Text:
     """Data as plain text for a terminal: never Rich markup, control characters escaped."""
     return Text("".join(c if c.isprintable() or c in "\n\t" else f"\\x{ord(c):02x}" for c in text))
 
@@ -34,9 +34,9 @@ def _print(result: "QueryResult", fmt: SqlFormat) -> None:
     if fmt is SqlFormat.table:
         table = Table()
         for column in result.columns:
-            table.add_column(_shown(column))
+            table.add_column(shown(column))
         for row in result.rows:
-            table.add_row(*(_shown("" if v is None else str(plain(v))) for v in row))
+            table.add_row(*(shown("" if v is None else str(plain(v))) for v in row))
         console.print(table)
     else:
         write_rows(result, ExportFormat(fmt.value), sys.stdout)

@@ -148,31 +148,43 @@ const THEN = {
 
   table(answer, form) {
     const where = document.querySelector(form.dataset.result);
-    const rows = answer.row_count === 1 ? "1 row" : `${answer.row_count} rows`;
-    const caption = element("caption", "Query result");
-    const numeric = answer.columns.map((_, i) => answer.rows.some((r) => typeof r[i] === "number"));
-    const heads = answer.columns.map((c, i) => element("th", c, header(numeric[i])));
-    const body = answer.rows.map((row) => element("tr", ...row.map(cell)));
-    const head = element("tr", ...heads);
-    const table = element("table", caption, element("thead", head), element("tbody", ...body));
-    where.replaceChildren(table);
-    say(form, answer.truncated ? `${rows} (truncated)` : rows);
+    where.replaceChildren(resultTable(answer, "Query result"));
+    say(form, rowsText(answer));
   },
 };
+
+function rowsText(answer) {
+  const rows = answer.row_count === 1 ? "1 row" : `${answer.row_count} rows`;
+  return answer.truncated ? `${rows} (truncated)` : rows;
+}
+
+// A query's columns and rows as a table; column i's numbers are shown by formats[i] (or as is).
+function resultTable(answer, caption, formats = []) {
+  const numeric = answer.columns.map((_, i) => answer.rows.some((r) => typeof r[i] === "number"));
+  const heads = answer.columns.map((c, i) => element("th", c, header(numeric[i])));
+  const body = answer.rows.map((row) => element("tr", ...row.map((v, i) => cell(v, formats[i]))));
+  const head = element("tr", ...heads);
+  const parts = [element("caption", caption), element("thead", head), element("tbody", ...body)];
+  return element("table", ...parts);
+}
 
 function header(numeric) {
   return numeric ? { scope: "col", class: "number" } : { scope: "col" };
 }
 
-function cell(value) {
+function cell(value, format = String) {
   if (value === null) return element("td", "NULL", { class: "null" });
-  const text = typeof value === "object" ? JSON.stringify(value) : String(value);
-  return element("td", text, typeof value === "number" ? { class: "number" } : {});
+  if (typeof value === "number") return element("td", format(value), { class: "number" });
+  return element("td", typeof value === "object" ? JSON.stringify(value) : String(value));
 }
 
 function element(tag, ...children) {
+  return filled(document.createElement(tag), children);
+}
+
+// A node with its attributes (an object as the last of children) and children.
+function filled(node, children) {
   const attrs = children.length && isAttrs(children.at(-1)) ? children.pop() : {};
-  const node = document.createElement(tag);
   for (const [name, value] of Object.entries(attrs)) node.setAttribute(name, value);
   node.append(...children);
   return node;
@@ -223,3 +235,198 @@ document.addEventListener("DOMContentLoaded", () => {
     document.getElementById("page-message").textContent = flash;
   }
 });
+
+// The Ask page: a question to AI Assist, its answer as a table, a chart where one fits and the
+// SQL on request; the user's recent questions ask again. The API's text is untrusted: it goes
+// into the page as text only.
+const SVG = "http://www.w3.org/2000/svg";
+const CHART = { width: 720, left: 84, right: 24, top: 16, bottom: 56, height: 300 };
+const BARS = { most: 30, label: 200, right: 96, row: 28, bar: 18 };
+
+document.addEventListener("submit", (event) => {
+  if (event.target.id !== "ask") return;
+  event.preventDefault();
+  askQuestion(event.target);
+});
+
+document.addEventListener("click", (event) => {
+  const again = event.target.closest("[data-question]");
+  if (!again) return;
+  const form = document.getElementById("ask");
+  form.elements.question.value = again.dataset.question;
+  form.requestSubmit();
+});
+
+async function askQuestion(form) {
+  const button = form.querySelector("button");
+  const alert = document.getElementById("ask-error");
+  const section = document.getElementById("answer");
+  if (button.disabled) return; // one question at a time
+  button.disabled = true;
+  alert.textContent = "";
+  section.hidden = true;
+  say(form, "Asking…");
+  try {
+    const answer = await api("POST", form.dataset.ask, { question: form.elements.question.value });
+    showAnswer(section, answer);
+    say(form, rowsText(answer));
+  } catch (error) {
+    say(form, "");
+    alert.textContent = error.message;
+  } finally {
+    button.disabled = false;
+  }
+  await showRecent(form.dataset.recent);
+}
+
+function showAnswer(section, answer) {
+  const slot = (name) => section.querySelector(`[data-slot="${name}"]`);
+  const formats = answer.columns.map((_, i) => numberFormat(answer.rows, i));
+  const chart = chartOf(answer, formats);
+  slot("explanation").textContent = answer.explanation || "";
+  slot("chart").replaceChildren(...(chart ? [chart] : []));
+  slot("chart").hidden = !chart;
+  slot("table").replaceChildren(resultTable(answer, answer.question, formats));
+  slot("sql").textContent = answer.sql || "";
+  slot("provider").textContent = answer.provider;
+  slot("model").textContent = answer.model;
+  section.querySelector("details").open = false;
+  section.hidden = false;
+}
+
+// The latest questions as buttons (the list stays as it was if they cannot be read).
+async function showRecent(url) {
+  const questions = await api("GET", url).catch(() => null);
+  if (!questions) return;
+  const again = (question) => {
+    const button = { type: "button", class: "quiet", "data-question": question };
+    return element("li", element("button", question, button));
+  };
+  document.getElementById("recent").replaceChildren(...questions.map(again));
+  document.querySelector(".recent [data-empty]").hidden = questions.length > 0;
+}
+
+// How a column's numbers read: whole ones with thousands separators; fractions with the
+// decimals the column needs, at least 2 (amounts) and at most 4 (rates).
+function numberFormat(rows, index) {
+  const decimals = (n) => [0, 1, 2, 3].find((d) => Number(n.toFixed(d)) === n) ?? 4;
+  const needed = rows.reduce((most, row) => {
+    return typeof row[index] === "number" ? Math.max(most, decimals(row[index])) : most;
+  }, 0);
+  const digits = needed && Math.max(2, needed);
+  const format = new Intl.NumberFormat(undefined, {
+    minimumFractionDigits: digits,
+    maximumFractionDigits: digits,
+  });
+  return (value) => format.format(value);
+}
+
+const compact = new Intl.NumberFormat(undefined, { notation: "compact", maximumFractionDigits: 2 });
+
+// A chart where one fits: two columns, the first a period (a line) or text (bars), the second
+// numbers; rows without a number are left out. Null when none fits.
+function chartOf(answer, formats) {
+  const [label, measure] = answer.columns;
+  if (answer.columns.length !== 2) return null;
+  const points = answer.rows.filter((row) => typeof row[1] === "number");
+  const texts = points.every((row) => typeof row[0] === "string");
+  if (points.length < 2 || !texts) return null;
+  if (label === "period") return lineChart(points, label, measure, formats[1]);
+  return points.length <= BARS.most ? barChart(points, label, measure, formats[1]) : null;
+}
+
+function lineChart(points, label, measure, format) {
+  const { width, height, left, right, top, bottom } = CHART;
+  const ticks = niceTicks(points.map((p) => p[1]));
+  const y = scale(ticks, height - bottom, top);
+  const step = (width - left - right) / (points.length - 1);
+  const x = (i) => round(left + i * step);
+  const every = Math.ceil(points.length / Math.floor((width - left - right) / 84));
+  const middle = round((top + height - bottom) / 2);
+  const tick = (t) => gridLine(t, { x1: left, x2: width - right, y1: y(t), y2: y(t) },
+    text(compact.format(t), left - 8, y(t) + 4, { "text-anchor": "end" }));
+  const line = points.map((p, i) => `${x(i)},${y(p[1])}`).join(" ");
+  const point = (p, i) => shape("circle", shape("title", `${p[0]}: ${format(p[1])}`),
+    { class: "point", cx: x(i), cy: y(p[1]), r: 3.5 });
+  return chartFrame(`Line chart of ${measure} by ${label}`, width, height,
+    ...ticks.map(tick),
+    ...points.flatMap((p, i) => (i % every ? [] : [text(p[0], x(i), height - bottom + 20)])),
+    shape("polyline", { class: "line", points: line }),
+    ...points.map(point),
+    text(label, (left + width - right) / 2, height - 12, { class: "axis-title" }),
+    text(measure, 18, middle, { class: "axis-title", transform: `rotate(-90 18 ${middle})` }),
+  );
+}
+
+function barChart(points, label, measure, format) {
+  const { width, top, bottom } = CHART;
+  const { label: left, right, row, bar } = BARS;
+  const base = top + 12;
+  const height = base + points.length * row + bottom;
+  const ticks = niceTicks(points.map((p) => p[1]));
+  const x = scale(ticks, left, width - right);
+  const tick = (t) => gridLine(t, { x1: x(t), x2: x(t), y1: base, y2: height - bottom },
+    text(compact.format(t), x(t), height - bottom + 18));
+  const bars = ([name, value], i) => {
+    const middle = base + i * row + row / 2;
+    const [start, end] = [x(Math.min(0, value)), x(Math.max(0, value))];
+    const width = round(Math.max(1, end - start));
+    const box = { class: "bar", x: start, y: round(middle - bar / 2), width, height: bar };
+    return [
+      text(clipped(name), left - 8, middle + 4, { "text-anchor": "end" }),
+      shape("rect", shape("title", `${name}: ${format(value)}`), box),
+      text(format(value), end + 6, middle + 4, { class: "value", "text-anchor": "start" }),
+    ];
+  };
+  return chartFrame(`Bar chart of ${measure} by ${label}`, width, height,
+    ...ticks.map(tick),
+    ...points.flatMap(bars),
+    text(label, left - 8, top + 2, { class: "axis-title", "text-anchor": "end" }),
+    text(measure, (left + width - right) / 2, height - 12, { class: "axis-title" }),
+  );
+}
+
+function chartFrame(title, width, height, ...children) {
+  const attrs = { viewBox: `0 0 ${width} ${height}`, width, height, role: "img" };
+  return shape("svg", shape("title", title), ...children, { ...attrs, "aria-label": title });
+}
+
+// A tick's line across the chart (zero's is the axis) and its value.
+function gridLine(tick, ends, value) {
+  return shape("g", shape("line", { ...ends, class: tick ? "grid" : "axis" }), value);
+}
+
+function text(value, x, y, attrs = {}) {
+  const at = { x: round(x), y: round(y), "text-anchor": "middle" };
+  return shape("text", String(value), { ...at, ...attrs });
+}
+
+function clipped(name) {
+  return name.length > 28 ? `${name.slice(0, 27)}…` : name;
+}
+
+// Round ticks (at least two) covering the values and zero.
+function niceTicks(values) {
+  const low = values.reduce((a, b) => Math.min(a, b), 0);
+  const high = values.reduce((a, b) => Math.max(a, b), 0);
+  const rough = (high - low || 1) / 5;
+  const magnitude = 10 ** Math.floor(Math.log10(rough));
+  const step = magnitude * [1, 2, 5, 10].find((n) => n * magnitude >= rough);
+  const first = Math.floor(low / step);
+  const count = Math.max(Math.ceil(high / step) - first, 1) + 1;
+  return Array.from({ length: count }, (_, i) => Number(((first + i) * step).toPrecision(12)));
+}
+
+// A value's position from `from` to `to` (pixels) over the range the ticks span.
+function scale(ticks, from, to) {
+  const [low, high] = [ticks[0], ticks.at(-1)];
+  return (value) => round(from + ((value - low) / (high - low)) * (to - from));
+}
+
+function round(value) {
+  return Math.round(value * 10) / 10;
+}
+
+function shape(tag, ...children) {
+  return filled(document.createElementNS(SVG, tag), children);
+}

@@ -1,0 +1,1 @@
+"""The metric catalog: metrics and dimensions over connector tables, compiled to SQL."""

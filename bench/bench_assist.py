@@ -1,0 +1,93 @@
+"""AI Assist end to end: the latency ``ask`` adds to the model's own.
+
+A local OpenAI-compatible server (the tests' fake) answers every request at once with a governed
+aggregate over a 1,000-row table, a different literal each time so no answer comes from the result
+cache. Baseline, in the same run: the same chat completion asked directly with the official SDK.
+``ask`` adds the unit of work (the asker, their permissions and policies), the prompt, the
+compilation for the asker, the read in an isolated worker and the audit event; its overhead is
+its latency minus the baseline's (p50 and p99).
+"""
+
+import itertools
+import statistics
+import tempfile
+import time
+from datetime import date
+from pathlib import Path
+
+from openai import OpenAI
+
+from bench.report import emit
+from governance.platform import Platform
+from governance.settings import Settings
+from services import assist, identity, tenants
+from services.context import Operator, ServiceContext, TenantUser
+from tests.fixtures.llm_server import running_llm_server
+
+ROUNDS = 200
+WARM_UP = 10
+OWNER = "owner@acme.io"
+
+
+def percentile(samples: list[float], fraction: float) -> float:
+    ordered = sorted(samples)
+    return ordered[min(len(ordered) - 1, int(len(ordered) * fraction))]
+
+
+def seeded(home: Path, base_url: str) -> ServiceContext:
+    settings = Settings(home=home, llm_provider="openai", llm_base_url=base_url,
+                        llm_model="bench", llm_api_key="sk-bench")  # fmt: skip
+    operator = ServiceContext(Platform(settings), Operator("bench"))
+    tenant = tenants.create_tenant(operator, "acme")
+    with operator.platform.warehouse(tenant.id, "acme").write() as connection:
+        connection.execute(
+            "CREATE TABLE acme.deals AS SELECT i AS id,"
+            " ['emea', 'apac', 'us'][i % 3 + 1] AS region, i * 7 % 1000 AS amount"
+            " FROM range(1000) AS t(i)"
+        )
+    identity.add_user(operator, "acme", OWNER, ["owner"])
+    return operator.acting_as(TenantUser(OWNER))
+
+
+def where(counter: itertools.count) -> str:
+    """A filter never asked before, so the result cache does not answer."""
+    return f"WHERE id >= {next(counter) % 500} AND amount >= {next(counter)} GROUP BY 1"
+
+
+def timed_ms(call) -> float:
+    started = time.perf_counter()
+    call()
+    return (time.perf_counter() - started) * 1000
+
+
+def main() -> None:
+    counter = itertools.count()
+    with tempfile.TemporaryDirectory() as tmp, running_llm_server() as llm:
+        llm.respond_with(
+            lambda _: (
+                f"SELECT region, sum(amount) FROM deals WHERE id >= {next(counter)} GROUP BY 1"
+            )
+        )
+        ctx = seeded(Path(tmp) / "home", llm.base_url)
+        client = OpenAI(base_url=llm.base_url, api_key="sk-bench", max_retries=0)
+        messages = [{"role": "user", "content": "sales by region"}]
+        direct, asked = [], []
+        for round_ in range(WARM_UP + ROUNDS):
+            baseline = timed_ms(
+                lambda: client.chat.completions.create(model="bench", messages=messages)
+            )
+            total = timed_ms(lambda: assist.ask(ctx, "acme", "sales by region", date.today()))
+            if round_ >= WARM_UP:
+                direct.append(baseline)
+                asked.append(total)
+        answer = assist.ask(ctx, "acme", "sales by region")
+        assert answer.outcome == "ok" and answer.row_count == 3, answer
+    for name, fraction in (("p50", 0.5), ("p99", 0.99)):
+        model, ours = percentile(direct, fraction), percentile(asked, fraction)
+        emit(f"assist_ask_{name}_ms", ours, baseline_ms=round(model, 3), rounds=ROUNDS)
+        emit(f"assist_overhead_{name}_ms", ours - model, ratio=round(ours / model, 2))
+    emit("assist_ask_mean_ms", statistics.fmean(asked))
+
+
+if __name__ == "__main__":
+    main()
