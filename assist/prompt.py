@@ -144,9 +144,15 @@ def _system(context: PromptContext) -> str:
     return "\n\n".join(section for section in sections if section)
 
 
+_CLOSING_TAG = re.compile(r"<\s*/\s*question\s*>", re.IGNORECASE)
+REPAIR_SQL_LIMIT = 20_000
+"""Characters of refused SQL sent back for a repair: governance refuses anything much longer
+anyway, and a model must not make us pay for megabytes twice."""
+
+
 def _user(question: str) -> str:
-    # The question cannot close its own delimiter early.
-    quoted = question.strip().replace("</question>", "</ question>")
+    # The question cannot close its own delimiter early, in any spelling.
+    quoted = _CLOSING_TAG.sub("[/question]", question.strip())
     return f"<question>\n{quoted}\n</question>"
 
 
@@ -161,7 +167,7 @@ def messages(
     ]
     if repair is not None:
         chat += [
-            {"role": "assistant", "content": f"```sql\n{repair.sql}\n```"},
+            {"role": "assistant", "content": f"```sql\n{repair.sql[:REPAIR_SQL_LIMIT]}\n```"},
             {
                 "role": "user",
                 "content": f"atspark refused that SQL: {repair.refusal}\n"

@@ -29,7 +29,9 @@ Answer = tuple[str, str | None]
 
 
 def _clip(text: str) -> str:
-    text = " ".join(text.split())
+    """One line of at most ``EXPLANATION_LIMIT`` printable characters (a model's text reaches
+    terminals and the audit trail)."""
+    text = " ".join("".join(c if c.isprintable() else " " for c in text).split())
     if len(text) <= EXPLANATION_LIMIT:
         return text
     return text[: EXPLANATION_LIMIT - 1].rstrip() + "…"

@@ -42,6 +42,6 @@ def ask_command(
         if show_sql and answer.sql:
             console.print(shown(answer.sql))
     else:
-        print(f"{answer.outcome}: {answer.reason}", file=sys.stderr)
+        print(shown(f"{answer.outcome}: {answer.reason}").plain, file=sys.stderr)
     if answer.outcome != "ok":
         raise typer.Exit(2 if answer.outcome == "refused" else 1)

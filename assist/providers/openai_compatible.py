@@ -52,9 +52,8 @@ class OpenAICompatible:
     def __init__(
         self, *, base_url: str | None, model: str, api_key: str | None, timeout: float = 30.0
     ) -> None:
-        if not api_key and not base_url:
-            raise ProviderError("ATSPARK_LLM_API_KEY (or OPENAI_API_KEY) is not set", "unavailable")
         self.model = model
+        self._api_key = api_key
         self._base_url = base_url or OPENAI_BASE_URL
         self._timeout = timeout
         self._client = openai.OpenAI(
@@ -67,6 +66,8 @@ class OpenAICompatible:
     def generate(
         self, context: PromptContext, question: str, repair: Repair | None = None
     ) -> Generation:
+        if not self._api_key and self._base_url == OPENAI_BASE_URL:
+            raise ProviderError("ATSPARK_LLM_API_KEY (or OPENAI_API_KEY) is not set", "unavailable")
         try:
             completion = self._client.chat.completions.create(
                 model=self.model, messages=messages(context, question, repair), temperature=0
@@ -77,8 +78,12 @@ class OpenAICompatible:
         content = _content(completion)
         if content is None:
             raise self._not_a_completion()
-        sql, explanation = extract_sql(content)
-        return Generation(sql, explanation, getattr(completion, "model", None) or self.model)
+        sql, explanation = extract_sql(self._redacted(content))
+        return Generation(sql, explanation, self.model)
+
+    def _redacted(self, text: str) -> str:
+        """``text`` without the API key: a broken or hostile server may echo it."""
+        return text.replace(self._api_key, "[redacted]") if self._api_key else text
 
     def _not_a_completion(self) -> ProviderError:
         return ProviderError(

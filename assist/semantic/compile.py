@@ -27,14 +27,14 @@ _TABLE_REFERENCE = re.compile(r"\{([a-z_]+)\.([a-z_]+)\}")
 # largest line (a subscription's newest covering line counts; ended subscriptions count nothing).
 _STATES = """
 covering AS (
-  SELECT m.t, l.customer AS customer_id, l.subscription, l.mrr_cents, l.currency, p.plan,
+  SELECT m.t, l.customer AS customer_id, l.subscription, l.mrr_cents, l.currency, {plan},
          ROW_NUMBER() OVER (
            PARTITION BY m.t, l.subscription ORDER BY l.start_ts DESC, l.mrr_cents DESC
          ) AS newest
   FROM moments AS m
   JOIN recurring_lines AS l ON l.start_ts <= m.t AND m.t < l.end_ts
   LEFT JOIN subscription_ends AS s ON s.subscription = l.subscription
-  LEFT JOIN plans AS p ON p.product = l.product
+  {plan_join}
   WHERE s.ended_at IS NULL OR m.t < s.ended_at
 ),
 largest AS (
@@ -94,6 +94,8 @@ metric_rows AS (
 _ATTRIBUTES = "a.customer, a.country"
 _ATTRIBUTES_JOIN = "LEFT JOIN customer_attributes AS a ON a.customer_id = {rows}.customer_id"
 _NO_ATTRIBUTES = "NULL AS customer, NULL AS country"
+_PLANS = {"plan": "p.plan", "plan_join": "LEFT JOIN plans AS p ON p.product = l.product"}
+_NO_PLANS = {"plan": "NULL AS plan", "plan_join": ""}
 
 _FLOW = """
 metric_events AS ({events}),
@@ -137,11 +139,15 @@ def compile_metric(
 
 
 def _attributes(query: MetricQuery, metric: Metric) -> dict[str, str]:
+    """What the skeleton reads of customers and plans: only what the query names."""
     named = {*query.dimensions, *(dimension for dimension, _ in query.filters)}
-    if not named & {"customer", "country"}:
-        return {"attributes": _NO_ATTRIBUTES, "attributes_join": ""}
-    rows = "e" if metric.kind == "flow" else "c"
-    return {"attributes": _ATTRIBUTES, "attributes_join": _ATTRIBUTES_JOIN.format(rows=rows)}
+    parts = {"attributes": _NO_ATTRIBUTES, "attributes_join": "", **_NO_PLANS}
+    if named & {"customer", "country"}:
+        rows = "e" if metric.kind == "flow" else "c"
+        parts.update(attributes=_ATTRIBUTES, attributes_join=_ATTRIBUTES_JOIN.format(rows=rows))
+    if "plan" in named:
+        parts.update(_PLANS)
+    return parts
 
 
 def _checked(query: MetricQuery, catalog: Catalog) -> Metric:

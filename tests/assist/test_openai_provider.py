@@ -57,11 +57,11 @@ def test_fenced_sql_with_explanation(llm):
     assert (generation.sql, generation.explanation) == (SQL, "Counts every customer.")
 
 
-def test_json_object_and_the_model_the_server_names(llm):
+def test_json_object_and_the_configured_model_whatever_the_server_names(llm):
     llm.reply(Reply(f'{{"sql": "{SQL}", "explanation": "Counts."}}', model="test-model-2025"))
     generation = provider(llm.base_url).generate(CONTEXT, QUESTION)
     assert (generation.sql, generation.explanation) == (SQL, "Counts.")
-    assert generation.model == "test-model-2025"
+    assert generation.model == MODEL
 
 
 def test_the_request_is_a_plain_chat_completion(llm):
@@ -88,9 +88,9 @@ def test_a_local_server_without_key_gets_a_placeholder_not_the_environment(llm, 
     assert llm.requests[0].headers["authorization"] == f"Bearer {PLACEHOLDER_API_KEY}"
 
 
-def test_no_key_and_no_server_is_unavailable():
+def test_no_key_and_no_server_is_unavailable_when_asked_before_anything_is_sent():
     with pytest.raises(ProviderError) as raised:
-        OpenAICompatible(base_url=None, model=MODEL, api_key=None)
+        OpenAICompatible(base_url=None, model=MODEL, api_key=None).generate(CONTEXT, QUESTION)
     assert raised.value.kind == "unavailable"
     assert "ATSPARK_LLM_API_KEY" in str(raised.value)
 

@@ -26,6 +26,11 @@ def test_every_field_is_read_from_its_variable_and_converted():
         "ATSPARK_AUDIT_RETENTION_DAYS": "90",
         "ATSPARK_EGRESS_ALLOWED_HOSTS": " api.internal.example, *.proxy.example ,",
         "ATSPARK_PUBLIC_URL": "https://data.example.com/",
+        "ATSPARK_LLM_PROVIDER": "openai",
+        "ATSPARK_LLM_BASE_URL": "http://127.0.0.1:11434/v1",
+        "ATSPARK_LLM_MODEL": "qwen2.5-coder",
+        "ATSPARK_LLM_API_KEY": "sk-local",
+        "ATSPARK_LLM_TIMEOUT_SECONDS": "12.5",
         "UNRELATED": "x",
     }
     settings = Settings.from_environment(environ)
@@ -47,6 +52,11 @@ def test_every_field_is_read_from_its_variable_and_converted():
         public_url="https://data.example.com",
         audit_retention_days=90,
         egress_allowed_hosts=("api.internal.example", "*.proxy.example"),
+        llm_provider="openai",
+        llm_base_url="http://127.0.0.1:11434/v1",
+        llm_model="qwen2.5-coder",
+        llm_api_key="sk-local",
+        llm_timeout_seconds=12.5,
     )
     assert settings.upload_dir("acme") == Path("/srv/atspark/uploads/acme")
     assert settings.files_roots_of("acme") == (Path("/data/acme"), Path("/srv/shared"))
@@ -59,10 +69,23 @@ def test_unset_and_empty_optional_values_keep_the_defaults():
     assert settings.home == Path(".atspark") and settings.files_roots_of("acme") == ()
 
 
+def test_the_model_key_falls_back_to_openai_api_key_and_never_shows():
+    fallback = Settings.from_environment({"OPENAI_API_KEY": "sk-from-openai"})
+    own = Settings.from_environment(
+        {"OPENAI_API_KEY": "sk-from-openai", "ATSPARK_LLM_API_KEY": "sk-own"}
+    )
+    assert (fallback.llm_api_key, own.llm_api_key) == ("sk-from-openai", "sk-own")
+    assert "sk-" not in repr(fallback) + repr(own)
+    assert Settings().llm_provider == "offline"
+
+
 @pytest.mark.parametrize(
     ("field", "value"),
     [
         ("kms", "aws:"),
+        ("llm_provider", "anthropic"),
+        ("llm_base_url", "file:///etc/passwd"),
+        ("llm_timeout_seconds", "0"),
         ("warehouse", "bigquery"),
         ("database_url", "sqlite:///:memory:"),
         *[

@@ -37,11 +37,11 @@ def world(tmp_path_factory):
     dispose(platform)
 
 
-def with_model(operator: ServiceContext, base_url: str, **settings) -> ServiceContext:
+def with_model(operator: ServiceContext, base_url: str | None, **settings) -> ServiceContext:
     """The same home, with AI Assist on the fake OpenAI-compatible server at ``base_url``."""
     changed = replace(
         operator.platform.settings, llm_provider="openai", llm_base_url=base_url,
-        llm_model="fake-sql-1", llm_api_key="sk-test-assist-key", **settings,
+        llm_model="fake-sql-1", **{"llm_api_key": "sk-test-assist-key", **settings},
     )  # fmt: skip
     return ServiceContext(Platform(changed), Operator("test"))
 
@@ -197,3 +197,10 @@ def test_recent_questions_are_the_askers_own_newest_first(world):
     assist.ask(member, "acme", "churn rate by plan", TODAY)
     assert assist.recent_questions(member, "acme")[:2] == ["churn rate by plan", "ARR"]
     assert "What was MRR last month?" not in assist.recent_questions(member, "acme")
+
+
+def test_a_model_with_no_key_configured_is_a_clear_audited_failure(world):
+    ctx = acting_as(with_model(world, None, llm_api_key=None), OWNER)
+    answer = assist.ask(ctx, "acme", "mrr", TODAY)
+    assert (answer.outcome, answer.kind) == ("failed", "unavailable")
+    assert "ATSPARK_LLM_API_KEY" in answer.reason and last_question(world).outcome == "failed"
