@@ -83,7 +83,11 @@ def test_the_openai_provider_is_chosen_by_the_environment_with_openai_api_key_as
         request = llm.requests[0]
     assert done.returncode == 0, done.stderr
     answer = json.loads(done.stdout)
-    assert (answer["provider"], answer["model"], answer["rows"]) == ("openai", "local-sql-7b", [[1]])
+    assert (answer["provider"], answer["model"], answer["rows"]) == (
+        "openai",
+        "local-sql-7b",
+        [[1]],
+    )
     assert request.headers["authorization"] == "Bearer sk-fallback-key"
     assert request.body["model"] == "local-sql-7b"
 
@@ -91,4 +95,7 @@ def test_the_openai_provider_is_chosen_by_the_environment_with_openai_api_key_as
 def test_a_bad_provider_setting_is_one_clear_line(home):
     done = ask(home, "--as", OWNER, "mrr", ATSPARK_LLM_PROVIDER="gpt")
     assert done.returncode == 1
-    assert done.stderr.strip() == "error: ATSPARK_LLM_PROVIDER must be 'offline' or 'openai', not 'gpt'"
+    assert (
+        done.stderr.strip()
+        == "error: ATSPARK_LLM_PROVIDER must be 'offline' or 'openai', not 'gpt'"
+    )
