@@ -42,6 +42,7 @@ from assets.partitions import dagster_name, parse_partition_key
 from assets.resources import PlatformParam
 from connectors.base import Connector
 from governance.errors import NotFoundError
+from governance.names import table_name
 
 if TYPE_CHECKING:
     from governance.platform import Platform
@@ -73,11 +74,11 @@ class IngestedAsset:
         if self.stream is None:
             known = set(loaded) | set(previous or {})
             return known.__contains__
-        base = _table_name(connection, self.stream)
+        base = table_name(connection, self.stream)
         return lambda table: table == base or table.startswith(base + CHILD_TABLE_SEPARATOR)
 
     def required_tables(self, connection: str) -> set[str]:
-        return set() if self.stream is None else {_table_name(connection, self.stream)}
+        return set() if self.stream is None else {table_name(connection, self.stream)}
 
 
 def ingested_assets(connector: Connector) -> list[IngestedAsset]:
@@ -215,7 +216,7 @@ def _metadata(
         metadata["snapshot"] = MetadataValue.int(result.snapshot)
     if target.stream is None:
         return metadata
-    table = _table_name(result.connection, target.stream)
+    table = table_name(result.connection, target.stream)
     metadata["table"] = table
     state = current.get(table)
     columns_of_table = columns.get(table, {})
@@ -226,12 +227,6 @@ def _metadata(
         TableSchema(columns=[TableColumn(name, kind) for name, kind in columns_of_table.items()])
     )
     return metadata
-
-
-def _table_name(connection: str, stream: str) -> str:
-    from pipelines.ingest import table_name
-
-    return table_name(connection, stream)
 
 
 def _description(connector: Connector, target: IngestedAsset) -> str:

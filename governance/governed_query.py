@@ -23,7 +23,7 @@ from governance.platform import Platform
 from governance.result_cache import ResultCache, cache_key
 from governance.rls.compiler import compile_query
 from governance.rls.context import CompiledQuery, QueryRefused, Reader
-from governance.warehouse.duckdb_files import WAREHOUSE_CATALOG
+from governance.warehouse.duckdb_files import WAREHOUSE_CATALOG, string_literal
 from governance.warehouse.read_workers import (
     ReadGuard,
     ReadLimits,
@@ -78,8 +78,8 @@ def visible_tables(connection: duckdb.DuckDBPyConnection, schema: str) -> dict[s
     """The tenant's tables people may name, with their columns and types; no loader bookkeeping."""
     rows = connection.execute(
         "SELECT table_name, column_name, data_type FROM duckdb_columns()"
-        " WHERE database_name = ? AND schema_name = ? ORDER BY table_name, column_index",
-        [WAREHOUSE_CATALOG, schema],
+        f" WHERE database_name = {string_literal(WAREHOUSE_CATALOG)}"
+        f" AND schema_name = {string_literal(schema)} ORDER BY table_name, column_index"
     ).fetchall()
     tables: dict[str, dict[str, str]] = {}
     for table, column, data_type in rows:

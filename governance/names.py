@@ -20,3 +20,8 @@ def check_identifier(kind: str, value: str) -> str:
     if value in RESERVED:
         raise AtsparkError(f"invalid {kind} {value!r}: the name is reserved")
     return value
+
+
+def table_name(connection: str, stream: str) -> str:
+    """The warehouse table a connection's stream lands in: ``<connection>_<stream>``."""
+    return f"{connection}_{stream}"

@@ -18,6 +18,7 @@ from dlt.pipeline.exceptions import PipelineStepFailed
 from connectors.base import SecretsSaver
 from connectors.registry import get_connector
 from governance.errors import AtsparkError
+from governance.names import table_name
 from governance.platform import Platform
 from pipelines.connection_spec import connection_spec
 from pipelines.destination import warehouse_destination
@@ -54,11 +55,6 @@ class IngestResult:
     @property
     def total_rows(self) -> int:
         return sum(self.rows.values())
-
-
-def table_name(connection: str, stream: str) -> str:
-    """The warehouse table a stream lands in: ``<connection>_<stream>``."""
-    return f"{connection}_{stream}"
 
 
 def pipeline_name(tenant: str, connection: str) -> str:

@@ -18,7 +18,6 @@ from sqlalchemy import select
 from assist.prompt import Column, PromptContext, Repair, Table
 from assist.providers.base import Generation, Provider, ProviderError
 from assist.providers.offline import Offline
-from assist.providers.openai_compatible import OpenAICompatible
 from assist.semantic.catalog import load_catalog
 from assist.semantic.compile import compile_metric
 from assist.semantic.query import MetricQuery
@@ -26,11 +25,11 @@ from connectors.registry import get_connector
 from governance import audit
 from governance.errors import AtsparkError
 from governance.governed_query import Compilation, GovernedReads, QueryResult
+from governance.names import table_name
 from governance.readers import reader_for
 from governance.rls.context import QueryRefused, Reader
 from governance.settings import Settings
 from governance.store.models import Connection
-from pipelines.ingest import table_name
 from services.context import ServiceContext
 from services.exports import plain
 from services.operations import Work, operation, unit_of_work
@@ -88,6 +87,9 @@ class Answer:
 def provider_for(settings: Settings) -> Provider:
     """The model ``settings`` name: the offline engine, or an OpenAI-compatible server."""
     if settings.llm_provider == "openai":
+        # imported when chosen: the SDK takes most of a second to import, every command would pay
+        from assist.providers.openai_compatible import OpenAICompatible
+
         return OpenAICompatible(
             base_url=settings.llm_base_url,
             model=settings.llm_model,

@@ -34,6 +34,7 @@ import orjson
 from cachetools import LRUCache
 
 from governance.rls.context import QueryRefused
+from governance.warehouse.duckdb_files import string_literal
 
 _CTE_PREFIX = "__rls_cte_"
 _QUERY_NODES = frozenset({"SELECT_NODE", "SET_OPERATION_NODE", "RECURSIVE_CTE_NODE", "CTE_NODE"})
@@ -261,8 +262,11 @@ def _parser() -> duckdb.DuckDBPyConnection:
 
 def _serialize(sql: str) -> dict[str, Any]:
     """DuckDB's parse tree of ``sql``'s single statement."""
+    if "\x00" in sql:
+        raise _unsafe("it holds a NUL character")
     with _parser().cursor() as cursor:
-        (text,) = cursor.execute("SELECT json_serialize_sql(?)", [sql]).fetchone() or ("",)
+        query = f"SELECT json_serialize_sql({string_literal(sql)})"
+        (text,) = cursor.execute(query).fetchone() or ("",)
     try:
         parsed = orjson.loads(text) if text else {"error": True}
     except orjson.JSONDecodeError:  # deeper than orjson's 1,024 levels

@@ -85,6 +85,8 @@ def test_what_the_compiler_emits_passes(sql: str):
         ("UPDATE acme.orders SET amount = 0", "not one query"),
         ("PRAGMA database_list", "not one query"),
         ("SELECT 1 FROM", "not one query"),
+        ("SELECT 'a'); SELECT ('b'", "not one query"),  # the SQL cannot close its own literal
+        ("SELECT 1\x00; DROP TABLE acme.orders", "NUL character"),
     ],
 )  # fmt: skip
 def test_what_no_compiler_may_emit_is_refused(sql: str, reason: str):

@@ -1,6 +1,8 @@
 """The governed read path through the queries service: policy semantics, execution limits,
 audit and cache isolation."""
 
+import subprocess
+import sys
 from dataclasses import replace
 
 import duckdb
@@ -268,3 +270,24 @@ def test_a_policy_must_mean_in_duckdb_what_its_author_wrote(acme, predicate, rea
     with pytest.raises(AtsparkError, match=f"invalid policy filter: {reason}"):
         policies.add_policy(acme, "acme", "p", "deals", predicate, ["viewer"])
     assert [p.name for p in policies.list_policies(acme, "acme")] == ["own_deals", "region_deals"]
+
+
+def test_a_governed_read_binds_no_parameter_so_duckdb_never_imports_pandas(tmp_path):
+    """DuckDB imports pandas, where it is installed, the first time a process binds a
+    parameter: a second and a half added to every command that reads. The catalog look-up and
+    the read guard write their values as literals instead."""
+    script = f"""
+import sys
+import duckdb
+from governance.governed_query import visible_tables
+from governance.warehouse.duckdb_read_guard import check_read
+with duckdb.connect({str(tmp_path / "w.duckdb")!r}) as connection:
+    connection.execute("ATTACH ':memory:' AS warehouse")
+    connection.execute("CREATE SCHEMA warehouse.acme")
+    connection.execute("CREATE TABLE warehouse.acme.deals (id INT)")
+    assert visible_tables(connection, "acme") == {{"deals": {{"id": "INTEGER"}}}}
+check_read("SELECT 'it''s' AS x FROM acme.deals", schema="acme", tables=["deals"], wrappers=None)
+assert "pandas" not in sys.modules, "pandas was imported"
+"""
+    done = subprocess.run([sys.executable, "-c", script], capture_output=True, text=True)
+    assert done.returncode == 0, done.stderr
