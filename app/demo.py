@@ -17,10 +17,12 @@ from pathlib import Path
 
 import httpx
 
-from governance.errors import NotFoundError
+from connectors.registry import get_connector
+from governance.errors import ConflictError, NotFoundError
+from governance.names import table_name
 from governance.platform import Platform
 from governance.settings import get_settings
-from services import auth, connections, identity, ingestion, tenants
+from services import auth, connections, identity, ingestion, policies, tenants
 from services.context import Operator, ServiceContext
 
 DEMO_TENANTS = (("acme", "Acme Corp", 1), ("globex", "Globex Inc", 2))
@@ -68,6 +70,18 @@ def _seed(ctx: ServiceContext, slug: str, name: str, sandbox_url: str) -> None:
     except NotFoundError:
         config, secrets = {"base_url": sandbox_url}, {"api_key": SANDBOX_KEY}
         connections.add_connection(ctx, slug, "stripe", config, secrets)
+
+
+def _member_policies(ctx: ServiceContext, slug: str) -> None:
+    """Members read the Stripe tables' rows of customers billed in US dollars (every row of the
+    sandbox): without a policy, a member reads nothing of a table, and Ask answers nothing."""
+    for stream in get_connector("stripe").streams():
+        table = table_name("stripe", stream.name)
+        predicate = "currency = 'usd'" if "currency" in stream.columns else "TRUE"
+        try:
+            policies.add_policy(ctx, slug, f"members_{stream.name}", table, predicate, ["member"])
+        except ConflictError:
+            pass
 
 
 def _demo_people(ctx: ServiceContext, slug: str) -> list[tuple[str, str, str]]:
@@ -141,6 +155,7 @@ def _run(options: argparse.Namespace) -> None:
             _seed(ctx, slug, name, sandbox_url)
             result = ingestion.ingest(ctx, slug, "stripe")
             print(f"{slug}: ingested {result.total_rows} new rows in {result.duration_s:.1f}s")
+            _member_policies(ctx, slug)
             people.extend((slug, *person) for person in _demo_people(ctx, slug))
         _start(
             stack,
