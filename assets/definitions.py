@@ -3,7 +3,8 @@
 Per connector: a dynamic partitions definition of its connections, a multi-asset of its streams
 with their checks, a job and a schedule on the connector's cadence. One sensor keeps every
 connector's partitions in step with the control plane; another reports the loads made outside
-Dagster, so the UI shows every load. A daily job applies the audit log's retention. Building
+Dagster, so the UI shows every load. A daily job applies the audit log's retention; a sensor
+runs the anomaly detectors over the audit trails and starts a run per finding. Building
 reads no environment and opens
 nothing: the platform is made when a run or a tick first needs it.
 """
@@ -17,6 +18,7 @@ from dagster import (
     in_process_executor,
 )
 
+from assets.anomalies import anomalies_sensor, anomaly_finding
 from assets.audit_retention import audit_retention, audit_retention_schedule
 from assets.ingestion import connector_assets, ingested_assets
 from assets.loads import loads_sensor
@@ -45,7 +47,7 @@ def build_definitions(
     connectors = load_connectors() if connectors is None else connectors
     _refuse_name_clashes(connectors)
     partitions: dict[str, str] = {}
-    assets, jobs, schedules = [], [audit_retention], [audit_retention_schedule]
+    assets, jobs, schedules = [], [audit_retention, anomaly_finding], [audit_retention_schedule]
     for name, connector in sorted(connectors.items()):
         partitions_def = connection_partitions(connector.name)
         partitions[name] = partitions_name(connector.name)
@@ -65,6 +67,7 @@ def build_definitions(
         sensors=[
             connection_partitions_sensor(partitions),
             loads_sensor({name: ingested_assets(c) for name, c in connectors.items()}),
+            anomalies_sensor,
         ],
         resources={PLATFORM: platform_resource(platform_factory)},
         # Each run is one op (a connector's multi-asset): running it in the run worker itself

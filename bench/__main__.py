@@ -16,6 +16,7 @@ BENCHMARKS = (
     "bench_web",
     "bench_assist_offline",
     "bench_assist",
+    "bench_anomalies",
 )
 
 

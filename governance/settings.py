@@ -14,6 +14,7 @@ from functools import lru_cache
 from pathlib import Path
 from typing import Any
 
+from governance.anomalies.model import Thresholds
 from governance.errors import AtsparkError
 
 ENV_PREFIX = "ATSPARK_"
@@ -69,6 +70,9 @@ class Settings:
     llm_api_key: str | None = field(default=None, repr=False)
     """The model server's key; unset: ``OPENAI_API_KEY``."""
     llm_timeout_seconds: float = 30.0
+    anomaly_thresholds: Thresholds = field(default_factory=Thresholds)
+    """What the anomaly detectors count as unusual: ``name=value,...`` over the defaults
+    (``signin_failures_per_account=5,bulk_read_factor=20``; see ``Thresholds``)."""
 
     def __post_init__(self) -> None:
         for name, convert in _CONVERTERS.items():
@@ -241,6 +245,9 @@ _CONVERTERS: dict[str, Callable[[Any], Any]] = {
     "llm_model": lambda value: _optional_text(value) or "gpt-4o-mini",
     "llm_api_key": _optional_text,
     "llm_timeout_seconds": _at_least(float, 0.1),
+    "anomaly_thresholds": lambda value: (
+        value if isinstance(value, Thresholds) else Thresholds.parse(str(value))
+    ),
 }
 
 

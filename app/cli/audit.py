@@ -1,12 +1,10 @@
 """``atspark audit ...``: read, verify, purge and export the audit trails."""
 
-from datetime import UTC, datetime
-
 import typer
 
 from app.cli.context import as_user, operator
+from app.cli.moments import MOMENT_HELP, moment
 from app.cli.output import Format, console, emit
-from governance.errors import AtsparkError
 
 audit_app = typer.Typer(
     help="Read, verify, purge and export the audit trails.", no_args_is_help=True
@@ -14,7 +12,6 @@ audit_app = typer.Typer(
 
 _AS = "Act as this user (needs audit.read)."
 _EVERY = "Only this tenant's trail (default: every trail in the control plane)."
-_MOMENT = "an ISO date or date and time, UTC unless it says (2024-05-01, 2024-05-01T12:00:00Z)"
 
 
 @audit_app.command("list")
@@ -23,8 +20,8 @@ def list_(
     as_: str = typer.Option(None, "--as", help=_AS),
     actor: str = typer.Option(None, "--actor", help="Only this actor's events."),
     action: str = typer.Option(None, "--action", help="Only this action (e.g. query)."),
-    since: str = typer.Option(None, "--since", help=f"From this time on: {_MOMENT}."),
-    until: str = typer.Option(None, "--until", help=f"Before this time: {_MOMENT}."),
+    since: str = typer.Option(None, "--since", help=f"From this time on: {MOMENT_HELP}."),
+    until: str = typer.Option(None, "--until", help=f"Before this time: {MOMENT_HELP}."),
     limit: int = typer.Option(None, "--limit", min=1, help="At most this many events."),
     fmt: Format = typer.Option(Format.table, "--format"),
 ) -> None:
@@ -36,8 +33,8 @@ def list_(
         tenant,
         actor=actor,
         action=action,
-        since=_moment("--since", since),
-        until=_moment("--until", until),
+        since=moment("--since", since),
+        until=moment("--until", until),
         limit=limit,
     )
     rows = [
@@ -99,25 +96,15 @@ def export(
     to: str = typer.Option(
         ..., "--to", help="file://PATH, s3://BUCKET/PREFIX or cloudwatch://GROUP/STREAM."
     ),
-    since: str = typer.Option(None, "--since", help=f"From this time on: {_MOMENT}."),
+    since: str = typer.Option(None, "--since", help=f"From this time on: {MOMENT_HELP}."),
     as_: str = typer.Option(None, "--as", help=_AS),
 ) -> None:
     """Export a tenant's audit events as JSON Lines, oldest first."""
     from services import audit
 
     context = operator() if as_ is None else as_user(as_)
-    count = audit.export(context, tenant, to, since=_moment("--since", since))
+    count = audit.export(context, tenant, to, since=moment("--since", since))
     console.print(f"exported {_plural(count, 'audit event')} of {tenant}")
-
-
-def _moment(option: str, text: str | None) -> datetime | None:
-    if text is None:
-        return None
-    try:
-        moment = datetime.fromisoformat(text.strip())
-    except ValueError:
-        raise AtsparkError(f"{option} expects {_MOMENT}") from None
-    return moment if moment.tzinfo else moment.replace(tzinfo=UTC)
 
 
 def _plural(count: int, noun: str) -> str:

@@ -6,6 +6,7 @@ import sys
 import typer
 from typer._click.exceptions import ClickException, NoArgsIsHelpError
 
+from app.cli.anomaly import anomaly_app
 from app.cli.ask import ask_command
 from app.cli.audit import audit_app
 from app.cli.connections import connection_app
@@ -38,6 +39,7 @@ cli.add_typer(group_app, name="group")
 cli.add_typer(role_app, name="role")
 cli.add_typer(policy_app, name="policy")
 cli.add_typer(audit_app, name="audit")
+cli.add_typer(anomaly_app, name="anomaly")
 cli.add_typer(db_app, name="db")
 cli.add_typer(token_app, name="token")
 cli.command("ingest")(ingest_command)

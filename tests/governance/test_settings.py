@@ -6,6 +6,7 @@ from pathlib import Path
 
 import pytest
 
+from governance.anomalies.model import Thresholds
 from governance.settings import Settings, SettingsError
 
 
@@ -31,6 +32,7 @@ def test_every_field_is_read_from_its_variable_and_converted():
         "ATSPARK_LLM_MODEL": "qwen2.5-coder",
         "ATSPARK_LLM_API_KEY": "sk-local",
         "ATSPARK_LLM_TIMEOUT_SECONDS": "12.5",
+        "ATSPARK_ANOMALY_THRESHOLDS": "signin_failures_per_account=4, bulk_read_factor=2.5",
         "UNRELATED": "x",
     }
     settings = Settings.from_environment(environ)
@@ -57,6 +59,7 @@ def test_every_field_is_read_from_its_variable_and_converted():
         llm_model="qwen2.5-coder",
         llm_api_key="sk-local",
         llm_timeout_seconds=12.5,
+        anomaly_thresholds=Thresholds(signin_failures_per_account=4, bulk_read_factor=2.5),
     )
     assert settings.upload_dir("acme") == Path("/srv/atspark/uploads/acme")
     assert settings.files_roots_of("acme") == (Path("/data/acme"), Path("/srv/shared"))
@@ -86,6 +89,7 @@ def test_the_model_key_falls_back_to_openai_api_key_and_never_shows():
         ("llm_provider", "anthropic"),
         ("llm_base_url", "file:///etc/passwd"),
         ("llm_timeout_seconds", "0"),
+        *[("anomaly_thresholds", v) for v in ["nope=1", "bulk_read_factor=0", "x", "a=b=c"]],
         ("warehouse", "bigquery"),
         ("database_url", "sqlite:///:memory:"),
         *[
