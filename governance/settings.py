@@ -73,6 +73,9 @@ class Settings:
     anomaly_thresholds: Thresholds = field(default_factory=Thresholds)
     """What the anomaly detectors count as unusual: ``name=value,...`` over the defaults
     (``signin_failures_per_account=5,bulk_read_factor=20``; see ``Thresholds``)."""
+    backup_url: str | None = None
+    """Where backups are kept: ``file:///PATH`` or ``s3://BUCKET/PREFIX`` (versioning, and Object
+    Lock in compliance mode where the bucket has it); unset: ``backups`` under home."""
 
     def __post_init__(self) -> None:
         for name, convert in _CONVERTERS.items():
@@ -153,6 +156,13 @@ def _llm_base_url(value: Any) -> str | None:
     url = _optional_text(value)
     if url is not None and not re.fullmatch(r"https?://[^\s/?#]+(/[^\s?#]*)?", url):
         raise ValueError("must be an http(s) address like http://127.0.0.1:8000/v1")
+    return url
+
+
+def _backup_url(value: Any) -> str | None:
+    url = _optional_text(value)
+    if url is not None and not re.fullmatch(r"(?i:file:///|s3://)\S+", url):
+        raise ValueError("must be file:///PATH or s3://BUCKET/PREFIX")  # never echo the value
     return url
 
 
@@ -245,6 +255,7 @@ _CONVERTERS: dict[str, Callable[[Any], Any]] = {
     "llm_model": lambda value: _optional_text(value) or "gpt-4o-mini",
     "llm_api_key": _optional_text,
     "llm_timeout_seconds": _at_least(float, 0.1),
+    "backup_url": _backup_url,
     "anomaly_thresholds": lambda value: (
         value if isinstance(value, Thresholds) else Thresholds.parse(str(value))
     ),

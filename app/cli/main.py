@@ -9,6 +9,7 @@ from typer._click.exceptions import ClickException, NoArgsIsHelpError
 from app.cli.anomaly import anomaly_app
 from app.cli.ask import ask_command
 from app.cli.audit import audit_app
+from app.cli.backups import backup_app, restore_command
 from app.cli.connections import connection_app
 from app.cli.connectors import connector_app
 from app.cli.db import db_app
@@ -40,11 +41,13 @@ cli.add_typer(role_app, name="role")
 cli.add_typer(policy_app, name="policy")
 cli.add_typer(audit_app, name="audit")
 cli.add_typer(anomaly_app, name="anomaly")
+cli.add_typer(backup_app, name="backup")
 cli.add_typer(db_app, name="db")
 cli.add_typer(token_app, name="token")
 cli.command("ingest")(ingest_command)
 cli.command("sql")(sql_command)
 cli.command("ask")(ask_command)
+cli.command("restore")(restore_command)
 cli.command("serve")(serve_command)
 
 

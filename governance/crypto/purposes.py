@@ -4,4 +4,6 @@ PURPOSE_SECRETS = "connection-secrets"
 PURPOSE_WAREHOUSE = "warehouse"
 PURPOSE_CREDENTIALS = "credentials"
 """Sign-in secrets of the tenant's users (TOTP seeds)."""
-TENANT_PURPOSES = (PURPOSE_SECRETS, PURPOSE_WAREHOUSE, PURPOSE_CREDENTIALS)
+PURPOSE_BACKUPS = "backups"
+"""The tenant's backup objects and manifests: shredding the tenant leaves them unreadable."""
+TENANT_PURPOSES = (PURPOSE_SECRETS, PURPOSE_WAREHOUSE, PURPOSE_CREDENTIALS, PURPOSE_BACKUPS)

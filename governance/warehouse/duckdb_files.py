@@ -85,3 +85,10 @@ def string_literal(value: str) -> str:
     if "\x00" in value:
         raise ValueError("a SQL string cannot hold a NUL character")
     return "'" + value.replace("'", "''") + "'"
+
+
+def identifier(name: str) -> str:
+    """``name`` as a quoted DuckDB identifier (double quotes doubled)."""
+    if "\x00" in name:
+        raise ValueError("a SQL identifier cannot hold a NUL character")
+    return '"' + name.replace('"', '""') + '"'

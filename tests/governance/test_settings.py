@@ -33,6 +33,7 @@ def test_every_field_is_read_from_its_variable_and_converted():
         "ATSPARK_LLM_API_KEY": "sk-local",
         "ATSPARK_LLM_TIMEOUT_SECONDS": "12.5",
         "ATSPARK_ANOMALY_THRESHOLDS": "signin_failures_per_account=4, bulk_read_factor=2.5",
+        "ATSPARK_BACKUP_URL": "s3://atspark-backups/prod",
         "UNRELATED": "x",
     }
     settings = Settings.from_environment(environ)
@@ -60,6 +61,7 @@ def test_every_field_is_read_from_its_variable_and_converted():
         llm_api_key="sk-local",
         llm_timeout_seconds=12.5,
         anomaly_thresholds=Thresholds(signin_failures_per_account=4, bulk_read_factor=2.5),
+        backup_url="s3://atspark-backups/prod",
     )
     assert settings.upload_dir("acme") == Path("/srv/atspark/uploads/acme")
     assert settings.files_roots_of("acme") == (Path("/data/acme"), Path("/srv/shared"))
@@ -89,6 +91,7 @@ def test_the_model_key_falls_back_to_openai_api_key_and_never_shows():
         ("llm_provider", "anthropic"),
         ("llm_base_url", "file:///etc/passwd"),
         ("llm_timeout_seconds", "0"),
+        *[("backup_url", v) for v in ["ftp://host/x", "/var/backups", "s3:// bucket"]],
         *[("anomaly_thresholds", v) for v in ["nope=1", "bulk_read_factor=0", "x", "a=b=c"]],
         ("warehouse", "bigquery"),
         ("database_url", "sqlite:///:memory:"),

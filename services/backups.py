@@ -1,0 +1,299 @@
+"""Backups of each tenant: every published snapshot and the tenant's control-plane rows, sealed
+under the tenant's own ``backups`` key, with an authenticated manifest; verified by decrypting
+and re-counting; restored to any moment they cover.
+
+A target (``ATSPARK_BACKUP_URL``: a directory, or S3 with versioning and Object Lock) holds,
+per tenant id: ``snapshots/<sequence>`` (the snapshot file, already encrypted by DuckDB, sealed
+again), ``control-plane/<sequence>`` (users, roles, groups, policies, connections with their
+sealed secrets, wrapped keys) and ``manifests/<sequence>`` (times, sizes, checksums, and each
+table's row count and checksum). A moment is restorable when a manifest covers it: the newest
+snapshot published at or before it. Backing up, restoring and verifying are the operator's.
+"""
+
+import json
+import os
+import tempfile
+from collections.abc import Iterator
+from contextlib import contextmanager
+from dataclasses import dataclass
+from datetime import UTC, datetime, timedelta
+from io import BytesIO
+from pathlib import Path
+
+from governance.backups.control_plane import export_tenant, import_access
+from governance.backups.manifest import (
+    Manifest,
+    ManifestEntry,
+    open_manifest,
+    seal_manifest,
+    table_checksums,
+)
+from governance.backups.sealed import open_bytes, open_stream, seal_bytes, seal_stream
+from governance.backups.targets import BackupTarget, target_from_url
+from governance.crypto.purposes import PURPOSE_BACKUPS
+from governance.errors import AtsparkError, DecryptionError, NotFoundError
+from governance.platform import Platform
+from governance.store.models import Tenant
+from governance.warehouse.duckdb_files import (
+    WAREHOUSE_CATALOG,
+    identifier,
+    new_connection,
+    string_literal,
+)
+from governance.warehouse.snapshots import Snapshot
+from services import tenants
+from services.context import ServiceContext
+from services.operations import operation, unit_of_work
+
+SNAPSHOT, CONTROL_PLANE = "snapshot", "control-plane"
+RESTORED = "restored"
+"""The alias a backed-up snapshot is attached under while it is copied."""
+RETENTION_DAYS = 7
+
+
+@dataclass(frozen=True)
+class BackupRun:
+    tenant: str
+    snapshots: int
+    """Snapshots backed up by this run (those backed up before are skipped)."""
+    bytes_written: int
+
+
+@dataclass(frozen=True)
+class Restorable:
+    """The moments a tenant's backups can bring back: each published snapshot's time."""
+
+    tenant: str
+    moments: list[datetime]
+
+    @property
+    def oldest(self) -> datetime | None:
+        return self.moments[0] if self.moments else None
+
+    @property
+    def newest(self) -> datetime | None:
+        return self.moments[-1] if self.moments else None
+
+
+def backup(ctx: ServiceContext, tenant: str | None = None) -> list[BackupRun]:
+    """Back up every published snapshot not yet in the target, of one tenant or every one."""
+    with unit_of_work(ctx, tenant) as work:
+        work.require_operator()
+        slugs = [tenant] if tenant else [t.slug for t in tenants.list_tenants(ctx)]
+    return [_backup_tenant(ctx, slug) for slug in slugs]
+
+
+def restorable(ctx: ServiceContext, tenant: str) -> Restorable:
+    """Every moment the tenant's backups cover, oldest first (each manifest authenticated)."""
+    with _tenant_backups(ctx, tenant) as (row, key, target):
+        manifests = [m for _, m in _manifests(target, row.id, key)]
+    return Restorable(tenant, [m.published_at for m in manifests])
+
+
+def verify(ctx: ServiceContext, tenant: str) -> int:
+    """Decrypt every backup object of ``tenant`` and check it against its manifest (sizes,
+    checksums, and each table's rows and checksum); the number checked. The first bad object
+    raises a ``DecryptionError`` naming it."""
+    with operation(ctx, "backup.verify", tenant) as op, _tenant_backups(ctx, tenant) as found:
+        row, key, target = found
+        checked = 0
+        for _, manifest in _manifests(target, row.id, key):
+            with _opened(ctx.platform, row, key, target, manifest):
+                checked += len(manifest.objects)
+        op.note(objects=checked)
+        return checked
+
+
+def restore(
+    ctx: ServiceContext,
+    tenant: str,
+    at: datetime,
+    into: str | None = None,
+    confirmed: bool = False,
+) -> Manifest:
+    """Bring ``tenant`` back as it was at ``at``: into a new tenant ``into`` (its warehouse,
+    roles, groups, users and policies), or in place (its warehouse; needs ``confirmed``)."""
+    if into is None and not confirmed:
+        raise AtsparkError("restoring in place replaces the tenant's data: confirm with --yes")
+    with operation(ctx, "backup.restore", tenant) as op, _tenant_backups(ctx, tenant) as found:
+        row, key, target = found
+        manifest = _manifest_at(target, row.id, key, at)
+        op.note(at=at.isoformat(), snapshot=manifest.sequence, into=into or tenant)
+        with _opened(ctx.platform, row, key, target, manifest) as (snapshot_file, exported):
+            destination = _new_tenant(ctx, into, exported) if into else (row.id, row.slug)
+            _copy_warehouse(ctx.platform, row, snapshot_file, destination)
+        return manifest
+
+
+def _new_tenant(ctx: ServiceContext, slug: str, exported: dict) -> tuple[str, str]:
+    """A new tenant with the exported roles, groups, users and policies."""
+    created = tenants.create_tenant(ctx, slug)
+    with unit_of_work(ctx, slug, writes=True) as work:
+        import_access(work.session, work.tenant_row, exported)
+    return created.id, created.slug
+
+
+def _copy_warehouse(
+    platform: Platform, source: Tenant, snapshot_file: Path, destination: tuple[str, str]
+) -> None:
+    """Publish the backed-up snapshot's tables as the destination's new snapshot, replacing
+    what it holds (the destination's own key encrypts them)."""
+    tenant_id, schema = destination
+    key = platform.keys.warehouse_key(source.id)
+    with platform.warehouse(tenant_id, schema).write() as connection:
+        connection.execute(
+            f"ATTACH {string_literal(str(snapshot_file))} AS {RESTORED} "
+            f"(ENCRYPTION_KEY {string_literal(key)}, READ_ONLY)"
+        )
+        for (table,) in _tables(connection, WAREHOUSE_CATALOG, schema):
+            connection.execute(f"DROP TABLE {identifier(schema)}.{identifier(table)}")
+        for (table,) in _tables(connection, RESTORED, source.slug):
+            connection.execute(
+                f"CREATE TABLE {identifier(schema)}.{identifier(table)} AS "
+                f"SELECT * FROM {RESTORED}.{identifier(source.slug)}.{identifier(table)}"
+            )
+        connection.execute(f"DETACH {RESTORED}")
+
+
+def _tables(connection, database: str, schema: str) -> list[tuple[str]]:
+    return connection.execute(
+        "SELECT table_name FROM duckdb_tables() WHERE database_name = "
+        f"{string_literal(database)} AND schema_name = {string_literal(schema)}"
+    ).fetchall()
+
+
+def _backup_tenant(ctx: ServiceContext, slug: str) -> BackupRun:
+    with operation(ctx, "backup.run", slug) as op, _tenant_backups(ctx, slug) as found:
+        row, key, target = found
+        done = {int(o.name.rsplit("/", 1)[1]) for o in target.list(f"{row.id}/manifests/")}
+        warehouse = ctx.platform.warehouse(row.id, row.slug)
+        with unit_of_work(ctx, slug) as work:
+            exported = json.dumps(export_tenant(work.session, work.tenant_row)).encode()
+        written, count = 0, 0
+        for snapshot in warehouse.snapshots.history():
+            if snapshot.sequence not in done:
+                written += _backup_snapshot(ctx, row, key, target, snapshot, exported)
+                count += 1
+        op.note(snapshots=count, bytes=written, target=target.url)
+        return BackupRun(slug, count, written)
+
+
+def _backup_snapshot(
+    ctx: ServiceContext,
+    row: Tenant,
+    key: bytes,
+    target: BackupTarget,
+    snapshot: Snapshot,
+    exported: bytes,
+) -> int:
+    warehouse = ctx.platform.warehouse(row.id, row.slug)
+    with warehouse.read(snapshot) as connection:
+        tables = table_checksums(connection, row.slug)
+    names = {kind: _name(row.id, kind, snapshot.sequence) for kind in (SNAPSHOT, CONTROL_PLANE)}
+    sealed = BytesIO()
+    with snapshot.path.open("rb") as source:
+        snapshot_info = seal_stream(key, source, sealed, aad=_aad(row.id, names[SNAPSHOT]))
+    rows_sealed, rows_info = seal_bytes(key, exported, aad=_aad(row.id, names[CONTROL_PLANE]))
+    retain = snapshot.published_at + timedelta(days=RETENTION_DAYS)
+    lock = {"retain_until": retain} if target.locks else {}
+    target.put(names[SNAPSHOT], sealed.getvalue(), **lock)
+    target.put(names[CONTROL_PLANE], rows_sealed, **lock)
+    manifest = Manifest(
+        row.id, snapshot.sequence, snapshot.published_at, datetime.now(UTC),
+        (ManifestEntry.of(names[SNAPSHOT], SNAPSHOT, snapshot_info),
+         ManifestEntry.of(names[CONTROL_PLANE], CONTROL_PLANE, rows_info)),
+        tables,
+    )  # fmt: skip
+    sealed_manifest = seal_manifest(key, manifest)
+    target.put(_name(row.id, "manifests", snapshot.sequence), sealed_manifest, **lock)
+    return len(sealed.getvalue()) + len(rows_sealed) + len(sealed_manifest)
+
+
+@contextmanager
+def _tenant_backups(ctx: ServiceContext, slug: str) -> Iterator[tuple[Tenant, bytes, BackupTarget]]:
+    """The tenant's row, its backups key and the target (the operator only)."""
+    with unit_of_work(ctx, slug) as work:
+        work.require_operator()
+        row = work.tenant_row
+    key = ctx.platform.keys.data_key(row.id, PURPOSE_BACKUPS)
+    yield row, key, target_from_url(ctx.platform.settings.backup_url, ctx.platform.settings)
+
+
+def _name(tenant_id: str, kind: str, sequence: int) -> str:
+    folder = {SNAPSHOT: "snapshots", CONTROL_PLANE: "control-plane"}.get(kind, kind)
+    return f"{tenant_id}/{folder}/{sequence:012d}"
+
+
+def _aad(tenant_id: str, name: str) -> dict[str, str]:
+    return {"tenant": tenant_id, "name": name, "kind": name.split("/")[1]}
+
+
+def _manifests(target: BackupTarget, tenant_id: str, key: bytes) -> Iterator[tuple[str, Manifest]]:
+    """Each manifest of the tenant, opened (authenticated), oldest first."""
+    for stored in target.list(f"{tenant_id}/manifests/"):
+        sequence = int(stored.name.rsplit("/", 1)[1])
+        manifest = open_manifest(
+            key, target.get(stored.name), tenant_id=tenant_id, sequence=sequence
+        )
+        yield stored.name, manifest
+
+
+def _manifest_at(target: BackupTarget, tenant_id: str, key: bytes, at: datetime) -> Manifest:
+    covering = [m for _, m in _manifests(target, tenant_id, key) if m.published_at <= at]
+    if not covering:
+        raise NotFoundError(f"no backup covers {at.isoformat()}")
+    return max(covering, key=lambda m: m.published_at)
+
+
+@contextmanager
+def _opened(
+    platform: Platform, row: Tenant, key: bytes, target: BackupTarget, manifest: Manifest
+) -> Iterator[tuple[Path, dict]]:
+    """The manifest's objects decrypted and checked: the snapshot as a private file (removed
+    after), and the exported rows. A bad object raises ``DecryptionError`` naming it."""
+    names = {entry.kind: entry.name for entry in manifest.objects}
+    platform.settings.runs_dir.mkdir(parents=True, exist_ok=True, mode=0o700)
+    descriptor, path = tempfile.mkstemp(dir=platform.settings.runs_dir, suffix=".duckdb")
+    snapshot_file = Path(path)
+    try:
+        with os.fdopen(descriptor, "wb") as sink:
+            info = open_stream(key, BytesIO(_get(target, names[SNAPSHOT])), sink,
+                               aad=_aad(row.id, names[SNAPSHOT]))  # fmt: skip
+        manifest.entry(names[SNAPSHOT]).verify(info)
+        sealed_rows = _get(target, names[CONTROL_PLANE])
+        plain_rows = open_bytes(key, sealed_rows, aad=_aad(row.id, names[CONTROL_PLANE]))
+        _check_tables(platform, row, snapshot_file, manifest)
+        yield snapshot_file, json.loads(plain_rows)
+    finally:
+        snapshot_file.unlink(missing_ok=True)
+
+
+def _get(target: BackupTarget, name: str) -> bytes:
+    try:
+        return target.get(name)
+    except NotFoundError:
+        raise DecryptionError(f"backup object {name!r} is missing") from None
+
+
+def _check_tables(platform: Platform, row: Tenant, snapshot_file: Path, manifest: Manifest) -> None:
+    with _attached(platform, row, snapshot_file) as connection:
+        found = table_checksums(connection, row.slug)
+    if found != dict(manifest.tables):
+        raise DecryptionError(
+            f"backup object {_name(row.id, SNAPSHOT, manifest.sequence)!r} does not match its "
+            "manifest's table row counts and checksums"
+        )
+
+
+@contextmanager
+def _attached(platform: Platform, row: Tenant, path: Path):
+    connection = new_connection()
+    try:
+        connection.execute(
+            f"ATTACH {string_literal(str(path))} AS {WAREHOUSE_CATALOG} (ENCRYPTION_KEY "
+            f"{string_literal(platform.keys.warehouse_key(row.id))}, READ_ONLY)"
+        )
+        connection.execute(f"USE {WAREHOUSE_CATALOG}")
+        yield connection
+    finally:
+        connection.close()
