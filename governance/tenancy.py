@@ -90,6 +90,19 @@ def create_tenant(platform: Platform, session: Session, slug: str, name: str | N
     return tenant
 
 
+BACKUP_RETENTION_DAYS = range(1, 31)
+"""Days of backups a tenant may keep: 7 by default, up to 30 (enterprise plans)."""
+
+
+def set_backup_retention(tenant: Tenant, days: int) -> None:
+    if days not in BACKUP_RETENTION_DAYS:
+        raise AtsparkError(
+            f"backup retention is {BACKUP_RETENTION_DAYS.start} to "
+            f"{BACKUP_RETENTION_DAYS.stop - 1} days, not {days}"
+        )
+    tenant.backup_retention_days = days
+
+
 def tenant_info(tenant: Tenant) -> TenantInfo:
     return TenantInfo(tenant.id, tenant.slug, tenant.name, tenant.created_at)
 

@@ -48,7 +48,6 @@ from services.operations import operation, unit_of_work
 SNAPSHOT, CONTROL_PLANE = "snapshot", "control-plane"
 RESTORED = "restored"
 """The alias a backed-up snapshot is attached under while it is copied."""
-RETENTION_DAYS = 7
 
 
 @dataclass(frozen=True)
@@ -57,6 +56,16 @@ class BackupRun:
     snapshots: int
     """Snapshots backed up by this run (those backed up before are skipped)."""
     bytes_written: int
+
+
+@dataclass(frozen=True)
+class Pruned:
+    tenant: str
+    window_start: datetime
+    backups: int
+    """Backups (snapshot, rows and manifest) deleted: none a moment of the window needs."""
+    snapshots: int
+    """Published snapshots deleted from the warehouse, every one of them backed up first."""
 
 
 @dataclass(frozen=True)
@@ -81,6 +90,38 @@ def backup(ctx: ServiceContext, tenant: str | None = None) -> list[BackupRun]:
         work.require_operator()
         slugs = [tenant] if tenant else [t.slug for t in tenants.list_tenants(ctx)]
     return [_backup_tenant(ctx, slug) for slug in slugs]
+
+
+def prune(
+    ctx: ServiceContext, tenant: str | None = None, now: datetime | None = None
+) -> list[Pruned]:
+    """Keep each tenant's retention window (``tenant set --backup-retention-days``) restorable
+    to the second and delete what no moment of it needs: backups, and the warehouse's own past
+    snapshots once backed up. The snapshot current at the window's start is kept."""
+    now = now or datetime.now(UTC)
+    with unit_of_work(ctx, tenant) as work:
+        work.require_operator()
+        slugs = [tenant] if tenant else [t.slug for t in tenants.list_tenants(ctx)]
+    return [_prune_tenant(ctx, slug, now) for slug in slugs]
+
+
+def _prune_tenant(ctx: ServiceContext, slug: str, now: datetime) -> Pruned:
+    _backup_tenant(ctx, slug)  # nothing leaves the warehouse before it is in a backup
+    with operation(ctx, "backup.prune", slug) as op, _tenant_backups(ctx, slug) as found:
+        row, key, target = found
+        start = now - timedelta(days=row.backup_retention_days)
+        manifests = sorted(
+            (m for _, m in _manifests(target, row.id, key)), key=lambda m: m.published_at
+        )
+        needed = [m for m in manifests if m.published_at <= start][-1:]
+        gone = [m for m in manifests if m.published_at < start and m not in needed]
+        for manifest in gone:
+            for entry in manifest.objects:
+                target.delete(entry.name)
+            target.delete(_name(row.id, "manifests", manifest.sequence))
+        removed = ctx.platform.warehouse(row.id, row.slug).snapshots.prune(start)
+        op.note(window_start=start.isoformat(), backups=len(gone), snapshots=len(removed))
+        return Pruned(slug, start, len(gone), len(removed))
 
 
 def restorable(ctx: ServiceContext, tenant: str) -> Restorable:
@@ -194,7 +235,7 @@ def _backup_snapshot(
     with snapshot.path.open("rb") as source:
         snapshot_info = seal_stream(key, source, sealed, aad=_aad(row.id, names[SNAPSHOT]))
     rows_sealed, rows_info = seal_bytes(key, exported, aad=_aad(row.id, names[CONTROL_PLANE]))
-    retain = snapshot.published_at + timedelta(days=RETENTION_DAYS)
+    retain = snapshot.published_at + timedelta(days=row.backup_retention_days)
     lock = {"retain_until": retain} if target.locks else {}
     target.put(names[SNAPSHOT], sealed.getvalue(), **lock)
     target.put(names[CONTROL_PLANE], rows_sealed, **lock)

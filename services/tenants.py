@@ -27,6 +27,14 @@ def get_tenant(ctx: ServiceContext, slug: str) -> TenantInfo:
         return tenancy.tenant_info(work.tenant_row)
 
 
+def set_tenant(ctx: ServiceContext, slug: str, backup_retention_days: int) -> None:
+    """Change a tenant's settings: how many days of backups it keeps restorable."""
+    with operation(ctx, "tenant.set", slug) as op, op.unit() as work:
+        work.require_operator()
+        tenancy.set_backup_retention(work.tenant_row, backup_retention_days)
+        op.note(backup_retention_days=backup_retention_days)
+
+
 def delete_tenant(ctx: ServiceContext, slug: str) -> None:
     """Crypto-shred a tenant: its keys, rows, warehouse and upload area are destroyed; its audit
     trail stays."""

@@ -24,6 +24,18 @@ def run(tenant: str = typer.Argument(None, help="Only this tenant (default: ever
         )
 
 
+@backup_app.command("prune")
+def prune_(tenant: str = typer.Argument(None, help="Only this tenant (default: every tenant).")):
+    """Delete what no moment of the retention window needs (backing up first)."""
+    from services.backups import prune
+
+    for done in prune(operator(), tenant):
+        console.print(
+            f"{done.tenant}: {done.backups} backups and {done.snapshots} snapshots older than "
+            f"{done.window_start:%Y-%m-%d %H:%M:%S} UTC deleted"
+        )
+
+
 @backup_app.command("list")
 def list_(tenant: str, fmt: Format = typer.Option(Format.table, "--format")) -> None:
     """The moments the tenant's backups can restore, oldest first."""

@@ -27,6 +27,20 @@ def list_(fmt: Format = typer.Option(Format.table, "--format")) -> None:
     emit(rows, ["slug", "name", "created_at"], fmt)
 
 
+@tenant_app.command("set")
+def set_(
+    slug: str,
+    backup_retention_days: int = typer.Option(
+        ..., "--backup-retention-days", help="Days of backups kept restorable: 1 to 30 (7)."
+    ),
+) -> None:
+    """Change a tenant's settings."""
+    from services import tenants
+
+    tenants.set_tenant(operator(), slug, backup_retention_days)
+    console.print(f"{slug} keeps {backup_retention_days} days of backups")
+
+
 @tenant_app.command("delete")
 def delete(
     slug: str, yes: bool = typer.Option(False, "--yes", help="Do not ask for confirmation.")

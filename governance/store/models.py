@@ -40,6 +40,8 @@ class Tenant(Base):
     slug: Mapped[str] = mapped_column(String(40), unique=True)
     name: Mapped[str] = mapped_column(String(200))
     created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
+    backup_retention_days: Mapped[int] = mapped_column(default=7, server_default="7")
+    """Days of backups kept restorable (every second of them), 1 to 30."""
 
     connections: Mapped[list["Connection"]] = relationship(
         back_populates="tenant", cascade="all, delete-orphan", order_by="Connection.name"

@@ -22,7 +22,7 @@ def test_create_tenant_makes_keys_and_a_provisioned_warehouse(any_operator):
     assert [t.slug for t in tenants.list_tenants(any_operator)] == ["acme"]
     with any_operator.platform.control_plane.session() as session:
         purposes = session.scalars(select(DataKey.purpose).where(DataKey.tenant_id == tenant.id))
-        assert sorted(purposes) == ["connection-secrets", "credentials", "warehouse"]
+        assert sorted(purposes) == ["backups", "connection-secrets", "credentials", "warehouse"]
     with any_operator.platform.warehouse(tenant.id, "acme").read() as connection:
         schemas = connection.execute(
             "SELECT schema_name FROM duckdb_schemas() WHERE database_name = 'warehouse'"

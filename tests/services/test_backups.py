@@ -169,3 +169,26 @@ def test_only_the_operator_backs_up_and_restores(acme):
     ):
         with pytest.raises(AtsparkError):
             call()
+
+
+def test_prune_keeps_every_second_of_the_window_restorable(acme):
+    backups.backup(acme, "acme")
+    snapshots = history(acme)
+    # the window starts between the 2nd and 3rd publishes: the 2nd is current at its start
+    start = snapshots[1].published_at + (snapshots[2].published_at - snapshots[1].published_at) / 2
+    tenants.set_tenant(acme, "acme", backup_retention_days=1)
+    [pruned] = backups.prune(acme, "acme", now=start + timedelta(days=1))
+    assert (pruned.backups, pruned.snapshots) == (1, 1)
+    assert backups.restorable(acme, "acme").moments == [s.published_at for s in snapshots[1:]]
+    assert history(acme) == snapshots[1:]
+    backups.restore(acme, "acme", start, into="at_start")  # the start itself: the 2nd snapshot
+    assert rows(acme, "at_start", "ana@acme.io") == []
+    with pytest.raises(NotFoundError):
+        backups.restore(acme, "acme", snapshots[1].published_at - timedelta(seconds=1), "gone")
+    assert backups.verify(acme, "acme") == 2 * 3
+
+
+@pytest.mark.parametrize("days", [0, 31, -1])
+def test_retention_is_one_to_thirty_days(acme, days):
+    with pytest.raises(AtsparkError, match="1 to 30 days"):
+        tenants.set_tenant(acme, "acme", backup_retention_days=days)
