@@ -4,7 +4,8 @@ Per connector: a dynamic partitions definition of its connections, a multi-asset
 with their checks, a job and a schedule on the connector's cadence. One sensor keeps every
 connector's partitions in step with the control plane; another reports the loads made outside
 Dagster, so the UI shows every load. A daily job applies the audit log's retention; a sensor
-runs the anomaly detectors over the audit trails and starts a run per finding. Building
+runs the anomaly detectors over the audit trails and starts a run per finding; backups run after
+each publish, are pruned daily and restored and compared by a daily check. Building
 reads no environment and opens
 nothing: the platform is made when a run or a tick first needs it.
 """
@@ -20,6 +21,16 @@ from dagster import (
 
 from assets.anomalies import anomalies_sensor, anomaly_finding
 from assets.audit_retention import audit_retention, audit_retention_schedule
+from assets.backups import (
+    backup_after_publish,
+    backup_job,
+    backup_prune,
+    backup_prune_schedule,
+    backups,
+    backups_restorable,
+    verify_backups_job,
+    verify_backups_schedule,
+)
 from assets.ingestion import connector_assets, ingested_assets
 from assets.loads import loads_sensor
 from assets.partitions import connection_partitions, dagster_name, partitions_name
@@ -47,7 +58,9 @@ def build_definitions(
     connectors = load_connectors() if connectors is None else connectors
     _refuse_name_clashes(connectors)
     partitions: dict[str, str] = {}
-    assets, jobs, schedules = [], [audit_retention, anomaly_finding], [audit_retention_schedule]
+    assets = [backups]
+    jobs = [audit_retention, anomaly_finding, backup_job, verify_backups_job, backup_prune]
+    schedules = [audit_retention_schedule, verify_backups_schedule, backup_prune_schedule]
     for name, connector in sorted(connectors.items()):
         partitions_def = connection_partitions(connector.name)
         partitions[name] = partitions_name(connector.name)
@@ -62,12 +75,14 @@ def build_definitions(
         schedules.append(connector_schedule(connector, job.name))
     return Definitions(
         assets=assets,
+        asset_checks=[backups_restorable],
         jobs=jobs,
         schedules=schedules,
         sensors=[
             connection_partitions_sensor(partitions),
             loads_sensor({name: ingested_assets(c) for name, c in connectors.items()}),
             anomalies_sensor,
+            backup_after_publish,
         ],
         resources={PLATFORM: platform_resource(platform_factory)},
         # Each run is one op (a connector's multi-asset): running it in the run worker itself

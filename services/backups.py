@@ -12,6 +12,7 @@ snapshot published at or before it. Backing up, restoring and verifying are the 
 
 import json
 import os
+import random
 import tempfile
 from collections.abc import Iterator
 from contextlib import contextmanager
@@ -43,7 +44,7 @@ from governance.warehouse.duckdb_files import (
 from governance.warehouse.snapshots import Snapshot
 from services import tenants
 from services.context import ServiceContext
-from services.operations import operation, unit_of_work
+from services.operations import Operation, operation, unit_of_work
 
 SNAPSHOT, CONTROL_PLANE = "snapshot", "control-plane"
 RESTORED = "restored"
@@ -107,7 +108,7 @@ def prune(
 
 def _prune_tenant(ctx: ServiceContext, slug: str, now: datetime) -> Pruned:
     _backup_tenant(ctx, slug)  # nothing leaves the warehouse before it is in a backup
-    with operation(ctx, "backup.prune", slug) as op, _tenant_backups(ctx, slug) as found:
+    with operation(ctx, "backup.prune", slug) as op, _tenant_backups(ctx, slug, op) as found:
         row, key, target = found
         start = now - timedelta(days=row.backup_retention_days)
         manifests = sorted(
@@ -124,6 +125,68 @@ def _prune_tenant(ctx: ServiceContext, slug: str, now: datetime) -> Pruned:
         return Pruned(slug, start, len(gone), len(removed))
 
 
+def pending(ctx: ServiceContext) -> list[tuple[str, int]]:
+    """(tenant, snapshot) for each tenant whose current snapshot is not backed up yet."""
+    with unit_of_work(ctx) as work:
+        work.require_operator()
+    waiting = []
+    for tenant in tenants.list_tenants(ctx):
+        current = ctx.platform.warehouse(tenant.id, tenant.slug).snapshots.current()
+        with _tenant_backups(ctx, tenant.slug) as (row, _, target):
+            done = _backed_up(target, row.id)
+        if current is not None and current.sequence not in done:
+            waiting.append((tenant.slug, current.sequence))
+    return waiting
+
+
+@dataclass(frozen=True)
+class Check:
+    """A scheduled check of one tenant's backups: what was restored and compared, and the
+    problem found (None: every object decrypted and matched its manifest)."""
+
+    tenant: str
+    restored: list[int]
+    problem: str | None
+
+
+def check(ctx: ServiceContext, tenant: str, rng: random.Random, max_age: timedelta) -> Check:
+    """Restore the newest backup and one random moment of the window into a scratch file and
+    compare every table's rows and checksum with the manifest; stale when the current
+    snapshot has waited longer than ``max_age`` for a backup. Audited ``backup.check``."""
+    with operation(ctx, "backup.check", tenant) as op, _tenant_backups(ctx, tenant, op) as found:
+        row, key, target = found
+        try:
+            manifests = [m for _, m in _manifests(target, row.id, key)]
+            if not manifests:
+                raise DecryptionError("no backup at all")
+            picked = {manifests[-1].sequence: manifests[-1], **_random_one(manifests, rng)}
+            for manifest in picked.values():
+                with _opened(ctx.platform, row, key, target, manifest):
+                    pass
+            _check_fresh(ctx, row, manifests[-1], max_age)
+        except DecryptionError as problem:
+            op.note(restored=[], problem=str(problem))
+            op.record_outcome("failed")
+            return Check(tenant, [], str(problem))
+        op.note(restored=sorted(picked))
+        return Check(tenant, sorted(picked), None)
+
+
+def _random_one(manifests: list[Manifest], rng: random.Random) -> dict[int, Manifest]:
+    chosen = rng.choice(manifests)
+    return {chosen.sequence: chosen}
+
+
+def _check_fresh(ctx: ServiceContext, row: Tenant, newest: Manifest, max_age: timedelta) -> None:
+    current = ctx.platform.warehouse(row.id, row.slug).snapshots.current()
+    waiting = current is not None and current.sequence > newest.sequence
+    if waiting and datetime.now(UTC) - current.published_at > max_age:
+        raise DecryptionError(
+            f"the newest backup is of snapshot {newest.sequence}: snapshot {current.sequence}, "
+            f"published {current.published_at:%Y-%m-%d %H:%M} UTC, is not backed up"
+        )
+
+
 def restorable(ctx: ServiceContext, tenant: str) -> Restorable:
     """Every moment the tenant's backups cover, oldest first (each manifest authenticated)."""
     with _tenant_backups(ctx, tenant) as (row, key, target):
@@ -135,7 +198,7 @@ def verify(ctx: ServiceContext, tenant: str) -> int:
     """Decrypt every backup object of ``tenant`` and check it against its manifest (sizes,
     checksums, and each table's rows and checksum); the number checked. The first bad object
     raises a ``DecryptionError`` naming it."""
-    with operation(ctx, "backup.verify", tenant) as op, _tenant_backups(ctx, tenant) as found:
+    with operation(ctx, "backup.verify", tenant) as op, _tenant_backups(ctx, tenant, op) as found:
         row, key, target = found
         checked = 0
         for _, manifest in _manifests(target, row.id, key):
@@ -156,7 +219,7 @@ def restore(
     roles, groups, users and policies), or in place (its warehouse; needs ``confirmed``)."""
     if into is None and not confirmed:
         raise AtsparkError("restoring in place replaces the tenant's data: confirm with --yes")
-    with operation(ctx, "backup.restore", tenant) as op, _tenant_backups(ctx, tenant) as found:
+    with operation(ctx, "backup.restore", tenant) as op, _tenant_backups(ctx, tenant, op) as found:
         row, key, target = found
         manifest = _manifest_at(target, row.id, key, at)
         op.note(at=at.isoformat(), snapshot=manifest.sequence, into=into or tenant)
@@ -204,9 +267,9 @@ def _tables(connection, database: str, schema: str) -> list[tuple[str]]:
 
 
 def _backup_tenant(ctx: ServiceContext, slug: str) -> BackupRun:
-    with operation(ctx, "backup.run", slug) as op, _tenant_backups(ctx, slug) as found:
+    with operation(ctx, "backup.run", slug) as op, _tenant_backups(ctx, slug, op) as found:
         row, key, target = found
-        done = {int(o.name.rsplit("/", 1)[1]) for o in target.list(f"{row.id}/manifests/")}
+        done = _backed_up(target, row.id)
         warehouse = ctx.platform.warehouse(row.id, row.slug)
         with unit_of_work(ctx, slug) as work:
             exported = json.dumps(export_tenant(work.session, work.tenant_row)).encode()
@@ -251,13 +314,21 @@ def _backup_snapshot(
 
 
 @contextmanager
-def _tenant_backups(ctx: ServiceContext, slug: str) -> Iterator[tuple[Tenant, bytes, BackupTarget]]:
-    """The tenant's row, its backups key and the target (the operator only)."""
-    with unit_of_work(ctx, slug) as work:
+def _tenant_backups(
+    ctx: ServiceContext, slug: str, op: Operation | None = None
+) -> Iterator[tuple[Tenant, bytes, BackupTarget]]:
+    """The tenant's row, its backups key and the target (the operator only); within ``op``,
+    whose audit event then goes to the tenant's chain."""
+    with op.unit(records=False) if op else unit_of_work(ctx, slug) as work:
         work.require_operator()
         row = work.tenant_row
     key = ctx.platform.keys.data_key(row.id, PURPOSE_BACKUPS)
     yield row, key, target_from_url(ctx.platform.settings.backup_url, ctx.platform.settings)
+
+
+def _backed_up(target: BackupTarget, tenant_id: str) -> set[int]:
+    """The sequences of the snapshots the target has a manifest of."""
+    return {int(o.name.rsplit("/", 1)[1]) for o in target.list(f"{tenant_id}/manifests/")}
 
 
 def _name(tenant_id: str, kind: str, sequence: int) -> str:
