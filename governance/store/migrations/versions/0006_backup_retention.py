@@ -16,9 +16,7 @@ depends_on = None
 def upgrade() -> None:
     with op.batch_alter_table("tenants") as batch:
         batch.add_column(
-            sa.Column(
-                "backup_retention_days", sa.Integer(), nullable=False, server_default="7"
-            )
+            sa.Column("backup_retention_days", sa.Integer(), nullable=False, server_default="7")
         )
 
 
