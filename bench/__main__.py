@@ -17,6 +17,7 @@ BENCHMARKS = (
     "bench_assist_offline",
     "bench_assist",
     "bench_anomalies",
+    "bench_backups",
 )
 
 
