@@ -13,6 +13,8 @@ snapshot published at or before it. Backing up, restoring and verifying are the 
 import json
 import os
 import random
+import re
+import secrets
 import tempfile
 from collections.abc import Iterator
 from contextlib import contextmanager
@@ -21,6 +23,7 @@ from datetime import UTC, datetime, timedelta
 from io import BytesIO
 from pathlib import Path
 
+from governance import audit
 from governance.backups.control_plane import export_tenant, import_access
 from governance.backups.manifest import (
     Manifest,
@@ -47,6 +50,9 @@ from services.context import ServiceContext
 from services.operations import Operation, operation, unit_of_work
 
 SNAPSHOT, CONTROL_PLANE = "snapshot", "control-plane"
+_MANIFEST_NAME = re.compile(r"\d{12}")
+ORPHAN_AGE = timedelta(hours=1)
+"""How old an object no manifest names must be before prune deletes it (a run may be writing)."""
 RESTORED = "restored"
 """The alias a backed-up snapshot is attached under while it is copied."""
 
@@ -117,11 +123,15 @@ def _prune_tenant(ctx: ServiceContext, slug: str, now: datetime) -> Pruned:
         needed = [m for m in manifests if m.published_at <= start][-1:]
         gone = [m for m in manifests if m.published_at < start and m not in needed]
         for manifest in gone:
+            target.delete(_name(row.id, "manifests", manifest.sequence))  # first: the commit point
             for entry in manifest.objects:
                 target.delete(entry.name)
-            target.delete(_name(row.id, "manifests", manifest.sequence))
+        _delete_orphans(target, row.id, [m for m in manifests if m not in gone], now)
         removed = ctx.platform.warehouse(row.id, row.slug).snapshots.prune(start)
-        op.note(window_start=start.isoformat(), backups=len(gone), snapshots=len(removed))
+        op.note(
+            window_start=start.isoformat(), backups=len(gone),
+            deleted=[m.sequence for m in gone], snapshots=len(removed),
+        )  # fmt: skip
         return Pruned(slug, start, len(gone), len(removed))
 
 
@@ -200,6 +210,7 @@ def verify(ctx: ServiceContext, tenant: str) -> int:
     raises a ``DecryptionError`` naming it."""
     with operation(ctx, "backup.verify", tenant) as op, _tenant_backups(ctx, tenant, op) as found:
         row, key, target = found
+        _check_none_missing(ctx, row, target)
         checked = 0
         for _, manifest in _manifests(target, row.id, key):
             with _opened(ctx.platform, row, key, target, manifest):
@@ -217,14 +228,17 @@ def restore(
 ) -> Manifest:
     """Bring ``tenant`` back as it was at ``at``: into a new tenant ``into`` (its warehouse,
     roles, groups, users and policies), or in place (its warehouse; needs ``confirmed``)."""
+    if into is not None and not into.strip():
+        raise AtsparkError("--into is empty: name the new tenant, or restore in place with --yes")
     if into is None and not confirmed:
         raise AtsparkError("restoring in place replaces the tenant's data: confirm with --yes")
     with operation(ctx, "backup.restore", tenant) as op, _tenant_backups(ctx, tenant, op) as found:
         row, key, target = found
+        _check_none_missing(ctx, row, target)
         manifest = _manifest_at(target, row.id, key, at)
         op.note(at=at.isoformat(), snapshot=manifest.sequence, into=into or tenant)
         with _opened(ctx.platform, row, key, target, manifest) as (snapshot_file, exported):
-            destination = _new_tenant(ctx, into, exported) if into else (row.id, row.slug)
+            destination = (row.id, row.slug) if into is None else _new_tenant(ctx, into, exported)
             _copy_warehouse(ctx.platform, row, snapshot_file, destination)
         return manifest
 
@@ -273,13 +287,13 @@ def _backup_tenant(ctx: ServiceContext, slug: str) -> BackupRun:
         warehouse = ctx.platform.warehouse(row.id, row.slug)
         with unit_of_work(ctx, slug) as work:
             exported = json.dumps(export_tenant(work.session, work.tenant_row)).encode()
-        written, count = 0, 0
+        written, sequences = 0, []
         for snapshot in warehouse.snapshots.history():
             if snapshot.sequence not in done:
                 written += _backup_snapshot(ctx, row, key, target, snapshot, exported)
-                count += 1
-        op.note(snapshots=count, bytes=written, target=target.url)
-        return BackupRun(slug, count, written)
+                sequences.append(snapshot.sequence)
+        op.note(snapshots=len(sequences), sequences=sequences, bytes=written, target=target.url)
+        return BackupRun(slug, len(sequences), written)
 
 
 def _backup_snapshot(
@@ -293,7 +307,11 @@ def _backup_snapshot(
     warehouse = ctx.platform.warehouse(row.id, row.slug)
     with warehouse.read(snapshot) as connection:
         tables = table_checksums(connection, row.slug)
-    names = {kind: _name(row.id, kind, snapshot.sequence) for kind in (SNAPSHOT, CONTROL_PLANE)}
+    run = secrets.token_hex(4)  # runs at once each write their own objects
+    names = {
+        kind: f"{_name(row.id, kind, snapshot.sequence)}-{run}"
+        for kind in (SNAPSHOT, CONTROL_PLANE)
+    }
     sealed = BytesIO()
     with snapshot.path.open("rb") as source:
         snapshot_info = seal_stream(key, source, sealed, aad=_aad(row.id, names[SNAPSHOT]))
@@ -327,8 +345,43 @@ def _tenant_backups(
 
 
 def _backed_up(target: BackupTarget, tenant_id: str) -> set[int]:
-    """The sequences of the snapshots the target has a manifest of."""
-    return {int(o.name.rsplit("/", 1)[1]) for o in target.list(f"{tenant_id}/manifests/")}
+    """The sequences of the snapshots the target has a manifest of; anything else among the
+    manifests is refused by name."""
+    return {_sequence(o.name) for o in target.list(f"{tenant_id}/manifests/")}
+
+
+def _sequence(name: str) -> int:
+    last = name.rsplit("/", 1)[1]
+    if not _MANIFEST_NAME.fullmatch(last):
+        raise DecryptionError(f"backup object {name!r} is not one atspark wrote")
+    return int(last)
+
+
+def _check_none_missing(ctx: ServiceContext, row: Tenant, target: BackupTarget) -> None:
+    """Refuse when a backup the audit trail says was made, and no prune deleted, is gone: the
+    target alone cannot show a deleted (rolled back) backup; the trail can."""
+    made: set[int] = set()
+    with ctx.platform.control_plane.read_session() as session:
+        for event in audit.events(session, row.id, action="backup.run"):
+            made.update((event.context or {}).get("sequences", []))
+        for event in audit.events(session, row.id, action="backup.prune"):
+            made.difference_update((event.context or {}).get("deleted", []))
+    missing = sorted(made - _backed_up(target, row.id))
+    if missing:
+        raise DecryptionError(
+            f"the backup of snapshot {missing[0]} of {row.slug} is missing from {target.url}"
+        )
+
+
+def _delete_orphans(
+    target: BackupTarget, tenant_id: str, kept: list[Manifest], now: datetime
+) -> None:
+    """Objects no kept manifest names, left by a run that did not finish, once an hour old."""
+    named = {entry.name for manifest in kept for entry in manifest.objects}
+    for folder in ("snapshots", "control-plane"):
+        for stored in target.list(f"{tenant_id}/{folder}/"):
+            if stored.name not in named and now - stored.modified > ORPHAN_AGE:
+                target.delete(stored.name)
 
 
 def _name(tenant_id: str, kind: str, sequence: int) -> str:
@@ -343,7 +396,7 @@ def _aad(tenant_id: str, name: str) -> dict[str, str]:
 def _manifests(target: BackupTarget, tenant_id: str, key: bytes) -> Iterator[tuple[str, Manifest]]:
     """Each manifest of the tenant, opened (authenticated), oldest first."""
     for stored in target.list(f"{tenant_id}/manifests/"):
-        sequence = int(stored.name.rsplit("/", 1)[1])
+        sequence = _sequence(stored.name)
         manifest = open_manifest(
             key, target.get(stored.name), tenant_id=tenant_id, sequence=sequence
         )
@@ -374,7 +427,7 @@ def _opened(
         manifest.entry(names[SNAPSHOT]).verify(info)
         sealed_rows = _get(target, names[CONTROL_PLANE])
         plain_rows = open_bytes(key, sealed_rows, aad=_aad(row.id, names[CONTROL_PLANE]))
-        _check_tables(platform, row, snapshot_file, manifest)
+        _check_tables(platform, row, snapshot_file, manifest, names[SNAPSHOT])
         yield snapshot_file, json.loads(plain_rows)
     finally:
         snapshot_file.unlink(missing_ok=True)
@@ -387,13 +440,14 @@ def _get(target: BackupTarget, name: str) -> bytes:
         raise DecryptionError(f"backup object {name!r} is missing") from None
 
 
-def _check_tables(platform: Platform, row: Tenant, snapshot_file: Path, manifest: Manifest) -> None:
+def _check_tables(
+    platform: Platform, row: Tenant, snapshot_file: Path, manifest: Manifest, name: str
+) -> None:
     with _attached(platform, row, snapshot_file) as connection:
         found = table_checksums(connection, row.slug)
     if found != dict(manifest.tables):
         raise DecryptionError(
-            f"backup object {_name(row.id, SNAPSHOT, manifest.sequence)!r} does not match its "
-            "manifest's table row counts and checksums"
+            f"backup object {name!r} does not match its manifest's table row counts and checksums"
         )
 
 

@@ -41,6 +41,7 @@ def delete_tenant(ctx: ServiceContext, slug: str) -> None:
     with operation(ctx, "tenant.delete", slug) as op, op.unit() as work:
         work.require_operator()
         tenancy.delete_tenant(ctx.platform, work.session, work.tenant_row)
+    ctx.platform.control_plane.forget_deleted()
 
 
 def rotate_keys(ctx: ServiceContext, slug: str) -> int:

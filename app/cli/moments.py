@@ -19,7 +19,10 @@ def moment(option: str, text: str | None) -> datetime | None:
         return None
     ago = _AGO.fullmatch(text.strip())
     if ago:
-        return datetime.now(UTC) - timedelta(**{_UNITS[ago[2]]: int(ago[1])})
+        try:
+            return datetime.now(UTC) - timedelta(**{_UNITS[ago[2]]: int(ago[1])})
+        except OverflowError:
+            raise AtsparkError(f"{option} is too far in the past: {text.strip()}") from None
     try:
         parsed = datetime.fromisoformat(text.strip())
     except ValueError:

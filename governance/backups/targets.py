@@ -88,8 +88,15 @@ class FileTarget:
         self.root = root.resolve()
         self.url = f"file://{self.root}"
 
-    def put(self, name: str, data: bytes, *, retain_until: datetime | None = None) -> None:
+    def _path(self, name: str) -> Path:
+        """Where object ``name`` lives: never outside the root, whatever links lie on the way."""
         path = self.root / check_name(name)
+        if not path.resolve().is_relative_to(self.root):
+            raise AtsparkError(f"{self.url}: {name} leads outside the backup directory")
+        return path
+
+    def put(self, name: str, data: bytes, *, retain_until: datetime | None = None) -> None:
+        path = self._path(name)
         try:
             _make_private_dirs(path.parent)
             handle, temporary = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.")
@@ -108,14 +115,14 @@ class FileTarget:
 
     def get(self, name: str) -> bytes:
         try:
-            return (self.root / check_name(name)).read_bytes()
+            return self._path(name).read_bytes()
         except (FileNotFoundError, IsADirectoryError, NotADirectoryError):
             raise NotFoundError(f"{self.url} has no {name}") from None
         except OSError as error:
             raise AtsparkError(f"cannot read {name} from {self.url} ({error.strerror})") from None
 
     def exists(self, name: str) -> bool:
-        return (self.root / check_name(name)).is_file()
+        return self._path(name).is_file()
 
     def list(self, prefix: str = "") -> list[StoredObject]:
         """The objects whose names start with ``prefix``, by name; none under a missing one."""
@@ -133,7 +140,7 @@ class FileTarget:
 
     def delete(self, name: str) -> None:
         try:
-            (self.root / check_name(name)).unlink(missing_ok=True)
+            self._path(name).unlink(missing_ok=True)
         except OSError as error:
             raise AtsparkError(f"cannot delete {name} from {self.url} ({error.strerror})") from None
 

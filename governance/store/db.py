@@ -66,6 +66,7 @@ def _sqlite_pragmas(dbapi_connection, _record) -> None:
     cursor.execute("PRAGMA foreign_keys=ON")
     cursor.execute("PRAGMA busy_timeout=10000")
     cursor.execute("PRAGMA journal_mode=WAL")
+    cursor.execute("PRAGMA secure_delete=ON")  # a deleted row (a shredded key) is overwritten
     cursor.close()
 
 
@@ -155,6 +156,17 @@ class ControlPlane:
         (a data key unwrapped in the middle of one, say)."""
         with self._read_sessions() as session, session.begin():
             yield session
+
+    def forget_deleted(self) -> None:
+        """Leave no copy of deleted rows in the database's files: SQLite's write-ahead log is
+        checkpointed and emptied (``secure_delete`` has zeroed the pages themselves).
+        PostgreSQL keeps dead rows until its vacuum."""
+        if self.engine.dialect.name == "sqlite":
+            raw = self.engine.raw_connection()  # outside any transaction, as a checkpoint must be
+            try:
+                raw.cursor().execute("PRAGMA wal_checkpoint(TRUNCATE)")
+            finally:
+                raw.close()
 
     def dispose(self) -> None:
         self.engine.dispose()
