@@ -69,17 +69,19 @@ def at_grain(metric: str, grain: str | None, **rest) -> MetricQuery:
 
 def cases() -> list[MetricQuery]:
     """Each metric as of its default range and at one grain (the grains taken in turn), split by
-    each dimension it supports (at the grains in turn, and none), and ``SPECIAL_CASES``."""
+    customer and by its other dimensions together (at the grains in turn, and none), and
+    ``SPECIAL_CASES``."""
     metrics = list(CATALOG.metrics.values())
     grains = itertools.cycle(GRAINS)
     split_grains = itertools.cycle((None, *GRAINS))
     found = [MetricQuery(m.name) for m in metrics]
     found += [at_grain(m.name, next(grains)) for m in metrics]
-    found += [
-        at_grain(m.name, next(split_grains), dimensions=(dimension,))
-        for m in metrics
-        for dimension in m.dimensions
-    ]
+    for m in metrics:  # by customer alone; by the other dimensions together
+        groups = [(d,) for d in m.dimensions if d == "customer"]
+        groups += [tuple(d for d in m.dimensions if d != "customer")]
+        found += [
+            at_grain(m.name, next(split_grains), dimensions=group) for group in groups if group
+        ]
     return [*found, *SPECIAL_CASES]
 
 

@@ -94,10 +94,9 @@ def test_another_tenants_objects_under_the_same_names_are_refused(acme):
     tenant_with_deals(acme, "beta")
     backups.backup(acme, "beta")
     for kind in ("snapshots", "control-plane", "manifests"):
-        for theirs, ours in zip(
-            stored(acme, "acme", kind), stored(acme, "beta", kind), strict=True
-        ):
-            shutil.copyfile(theirs, ours)  # acme's objects under beta's names
+        theirs = stored(acme, "acme", kind)  # acme has more backups than beta
+        for index, ours in enumerate(stored(acme, "beta", kind)):
+            shutil.copyfile(theirs[index], ours)  # acme's objects under beta's names
     refused_everywhere(acme, "beta")
 
 
