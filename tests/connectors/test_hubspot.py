@@ -287,11 +287,12 @@ def test_rate_limits_are_waited_out_and_retry_after_honoured() -> None:
 
 
 def test_the_search_limit_is_waited_out() -> None:
-    app = create_app(seed=2, records={"contacts": 600}, faults=Faults(search_per_second=2))
+    app = create_app(seed=2, records={"contacts": 600}, faults=Faults(search_per_second=1))
     simulator = app.state.simulator
     with running(app) as url:
         api = HubSpotApi(url, lambda: SANDBOX_TOKEN)
         search = lambda body: api.search("contacts", body)  # noqa: E731
+        search({"limit": 1})  # this second's only search: the next, a moment later, is refused
         pages = list(modified_since(search, "lastmodifieddate", [], None))
     assert sum(map(len, pages)) == 600
     statuses = [request["status"] for request in simulator.requests]
