@@ -152,18 +152,17 @@ def _llm_provider(value: Any) -> str:
     raise ValueError(f"must be 'offline' or 'openai', not {value!r}")
 
 
-def _llm_base_url(value: Any) -> str | None:
-    url = _optional_text(value)
-    if url is not None and not re.fullmatch(r"https?://[^\s/?#]+(/[^\s?#]*)?", url):
-        raise ValueError("must be an http(s) address like http://127.0.0.1:8000/v1")
-    return url
+def _optional_url(pattern: str, form: str) -> Callable[[Any], str | None]:
+    """A converter of an optional URL matching ``pattern``; a bad one is refused saying the
+    ``form`` it must have, never echoing the value (it may hold a password)."""
 
+    def convert(value: Any) -> str | None:
+        url = _optional_text(value)
+        if url is not None and not re.fullmatch(pattern, url):
+            raise ValueError(form)
+        return url
 
-def _backup_url(value: Any) -> str | None:
-    url = _optional_text(value)
-    if url is not None and not re.fullmatch(r"(?i:file:///|s3://)\S+", url):
-        raise ValueError("must be file:///PATH or s3://BUCKET/PREFIX")  # never echo the value
-    return url
+    return convert
 
 
 def _warehouse(value: Any) -> str:
@@ -210,14 +209,6 @@ def _paths(value: Any) -> tuple[Path, ...]:
     return roots
 
 
-def _smtp_url(value: Any) -> str | None:
-    url = _optional_text(value)
-    if url is not None and not re.fullmatch(r"smtps?://[^/?#]+", url):
-        # never echo the value: it may hold a password
-        raise ValueError("must look like smtp://[user:password@]host[:port] or smtps://...")
-    return url
-
-
 def _public_url(value: Any) -> str | None:
     url = _optional_text(value)
     if url is not None and not re.fullmatch(r"https?://[A-Za-z0-9.\-\[\]:]+(/[\w.~/-]*)?", url):
@@ -246,16 +237,23 @@ _CONVERTERS: dict[str, Callable[[Any], Any]] = {
     "files_roots": _paths,
     "session_idle_seconds": _at_least(int, 1),
     "session_absolute_seconds": _at_least(int, 1),
-    "smtp_url": _smtp_url,
+    "smtp_url": _optional_url(
+        r"smtps?://[^/?#]+", "must look like smtp://[user:password@]host[:port] or smtps://..."
+    ),
     "public_url": _public_url,
     "audit_retention_days": _at_least(int, 1),
     "egress_allowed_hosts": _host_list,
     "llm_provider": _llm_provider,
-    "llm_base_url": _llm_base_url,
+    "llm_base_url": _optional_url(
+        r"https?://[^\s/?#]+(/[^\s?#]*)?",
+        "must be an http(s) address like http://127.0.0.1:8000/v1",
+    ),
     "llm_model": lambda value: _optional_text(value) or "gpt-4o-mini",
     "llm_api_key": _optional_text,
     "llm_timeout_seconds": _at_least(float, 0.1),
-    "backup_url": _backup_url,
+    "backup_url": _optional_url(
+        r"(?i:file:///|s3://)\S+", "must be file:///PATH or s3://BUCKET/PREFIX"
+    ),
     "anomaly_thresholds": lambda value: (
         value if isinstance(value, Thresholds) else Thresholds.parse(str(value))
     ),

@@ -40,6 +40,7 @@ from governance.platform import Platform
 from governance.store.models import Tenant
 from governance.warehouse.duckdb_files import (
     WAREHOUSE_CATALOG,
+    attach_encrypted,
     identifier,
     new_connection,
     string_literal,
@@ -259,10 +260,7 @@ def _copy_warehouse(
     tenant_id, schema = destination
     key = platform.keys.warehouse_key(source.id)
     with platform.warehouse(tenant_id, schema).write() as connection:
-        connection.execute(
-            f"ATTACH {string_literal(str(snapshot_file))} AS {RESTORED} "
-            f"(ENCRYPTION_KEY {string_literal(key)}, READ_ONLY)"
-        )
+        attach_encrypted(connection, snapshot_file, key, read_only=True, alias=RESTORED)
         for (table,) in _tables(connection, WAREHOUSE_CATALOG, schema):
             connection.execute(f"DROP TABLE {identifier(schema)}.{identifier(table)}")
         for (table,) in _tables(connection, RESTORED, source.slug):
@@ -455,11 +453,7 @@ def _check_tables(
 def _attached(platform: Platform, row: Tenant, path: Path):
     connection = new_connection()
     try:
-        connection.execute(
-            f"ATTACH {string_literal(str(path))} AS {WAREHOUSE_CATALOG} (ENCRYPTION_KEY "
-            f"{string_literal(platform.keys.warehouse_key(row.id))}, READ_ONLY)"
-        )
-        connection.execute(f"USE {WAREHOUSE_CATALOG}")
+        attach_encrypted(connection, path, platform.keys.warehouse_key(row.id), read_only=True)
         yield connection
     finally:
         connection.close()

@@ -52,16 +52,23 @@ def new_connection(*, openssl: bool = True) -> duckdb.DuckDBPyConnection:
 
 
 def attach_encrypted(
-    connection: duckdb.DuckDBPyConnection, path: Path, key: str, *, read_only: bool
+    connection: duckdb.DuckDBPyConnection,
+    path: Path,
+    key: str,
+    *,
+    read_only: bool,
+    alias: str = WAREHOUSE_CATALOG,
 ) -> None:
-    """Attach the encrypted database at ``path`` as ``warehouse`` and make it the default."""
+    """Attach the encrypted database at ``path`` as ``alias``; as ``warehouse`` (the default
+    alias) it also becomes the connection's default database."""
     mode = ", READ_ONLY" if read_only else ""
     # ATTACH takes no bound parameters; both values are quoted as SQL string literals.
     connection.execute(
-        f"ATTACH {string_literal(str(path))} AS {WAREHOUSE_CATALOG} "
+        f"ATTACH {string_literal(str(path))} AS {identifier(alias)} "
         f"(ENCRYPTION_KEY {string_literal(key)}{mode})"
     )
-    connection.execute(f"USE {WAREHOUSE_CATALOG}")
+    if alias == WAREHOUSE_CATALOG:
+        connection.execute(f"USE {WAREHOUSE_CATALOG}")
 
 
 def lock_down(connection: duckdb.DuckDBPyConnection, memory_limit: int) -> None:
